@@ -1,0 +1,300 @@
+/*
+ * agg.c - per-minute counts.
+ *
+ * Up to AGG_OPEN_MAX minutes are open at once, each with a direct-indexed
+ * table from (class, country) to a row: 26 * 26 country codes per class,
+ * so a lookup is two multiplications and no hashing.  Rows and their
+ * sketches are kept for reuse when a minute closes.
+ */
+#include "agg.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NCC		(26 * 26)
+#define US_PER_MIN	INT64_C(60000000)
+
+struct slot {
+	bool		 open;
+	int64_t		 minute;	/* seconds */
+	int32_t		*index;		/* nclasses * NCC, -1: no row */
+	struct agg_row	*rows;		/* in order of arrival */
+	struct agg_row	*out;		/* sorted, as emitted */
+	uint64_t	*keys;
+	struct hll	*sketch;
+	size_t		 nrows, cap;
+};
+
+struct agg {
+	const char	(*classes)[CONFIG_CLASS_MAX + 1];
+	size_t		  nclasses;
+	unsigned	 *rank;		/* class index -> position by name */
+	int64_t		  grace_us;
+	int64_t		  watermark;	/* latest time seen, us */
+	int64_t		  closed_before;	/* minutes < this are closed (s) */
+	struct slot	  slots[AGG_OPEN_MAX];
+	struct agg_stats  st;
+};
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static unsigned
+cc_index(const char cc[2])
+{
+	if (cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z')
+		return ('Z' - 'A') * 26 + ('Z' - 'A');
+	return (unsigned)(cc[0] - 'A') * 26 + (unsigned)(cc[1] - 'A');
+}
+
+struct agg *
+agg_new(const char (*classes)[CONFIG_CLASS_MAX + 1], size_t nclasses,
+    double grace)
+{
+	struct agg *a;
+	size_t i, j;
+
+	if (nclasses == 0 || grace < 0 || grace > 86400)
+		return NULL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	a->classes = classes;
+	a->nclasses = nclasses;
+	a->grace_us = (int64_t)(grace * 1e6);
+	a->watermark = INT64_MIN;
+	a->closed_before = INT64_MIN;
+	if ((a->rank = calloc(nclasses, sizeof(*a->rank))) == NULL)
+		goto fail;
+	for (i = 0; i < nclasses; i++)
+		for (j = 0; j < nclasses; j++)
+			if (strcmp(classes[j], classes[i]) < 0)
+				a->rank[i]++;
+	for (i = 0; i < AGG_OPEN_MAX; i++) {
+		a->slots[i].index = malloc(nclasses * NCC * sizeof(int32_t));
+		if (a->slots[i].index == NULL)
+			goto fail;
+		memset(a->slots[i].index, 0xff, nclasses * NCC * sizeof(int32_t));
+	}
+	return a;
+fail:
+	agg_free(a);
+	return NULL;
+}
+
+void
+agg_free(struct agg *a)
+{
+	size_t i, j;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < AGG_OPEN_MAX; i++) {
+		for (j = 0; j < a->slots[i].cap; j++)
+			hll_fini(&a->slots[i].sketch[j]);
+		free(a->slots[i].index);
+		free(a->slots[i].rows);
+		free(a->slots[i].out);
+		free(a->slots[i].keys);
+		free(a->slots[i].sketch);
+	}
+	free(a->rank);
+	free(a);
+}
+
+static int
+key_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * Close one minute: order its rows by class name, then country, hand them
+ * out, reset the slot.  The order comes from one integer key per row
+ * (class rank, country, row), so the sort needs no context.
+ */
+static void
+slot_close(struct agg *a, struct slot *sl, agg_emit_fn emit, void *arg)
+{
+	struct agg_minute m;
+	size_t i, r;
+
+	for (i = 0; i < sl->nrows; i++)
+		sl->keys[i] = (uint64_t)a->rank[sl->rows[i].cls] << 40 |
+		    (uint64_t)cc_index(sl->rows[i].cc) << 20 | i;
+	qsort(sl->keys, sl->nrows, sizeof(*sl->keys), key_cmp);
+	for (i = 0; i < sl->nrows; i++) {
+		r = (size_t)(sl->keys[i] & 0xfffff);
+		sl->out[i] = sl->rows[r];
+		sl->out[i].clients = hll_count(&sl->sketch[r]);
+		sl->out[i].sketch = &sl->sketch[r];
+	}
+	m.minute = sl->minute;
+	m.rows = sl->out;
+	m.nrows = sl->nrows;
+	if (emit != NULL)
+		emit(arg, &m);
+	a->st.minutes_closed++;
+	a->st.rows_emitted += sl->nrows;
+	for (i = 0; i < sl->nrows; i++) {
+		sl->index[sl->rows[i].cls * NCC + cc_index(sl->rows[i].cc)] = -1;
+		hll_fini(&sl->sketch[i]);
+		hll_init(&sl->sketch[i]);
+	}
+	sl->nrows = 0;
+	sl->open = false;
+	if (sl->minute + 60 > a->closed_before)
+		a->closed_before = sl->minute + 60;
+}
+
+/* The open slot with the smallest minute, or NULL. */
+static struct slot *
+slot_oldest(struct agg *a)
+{
+	struct slot *best = NULL;
+	size_t i;
+
+	for (i = 0; i < AGG_OPEN_MAX; i++)
+		if (a->slots[i].open &&
+		    (best == NULL || a->slots[i].minute < best->minute))
+			best = &a->slots[i];
+	return best;
+}
+
+void
+agg_tick(struct agg *a, int64_t now_us, agg_emit_fn emit, void *arg)
+{
+	struct slot *sl;
+	int64_t cutoff;
+
+	if (now_us <= a->watermark)
+		return;
+	a->watermark = now_us;
+	cutoff = floor_div(now_us - a->grace_us, US_PER_MIN) * 60;
+	while ((sl = slot_oldest(a)) != NULL && sl->minute < cutoff)
+		slot_close(a, sl, emit, arg);
+	if (cutoff > a->closed_before)
+		a->closed_before = cutoff;
+}
+
+void
+agg_flush(struct agg *a, agg_emit_fn emit, void *arg)
+{
+	struct slot *sl;
+
+	while ((sl = slot_oldest(a)) != NULL)
+		slot_close(a, sl, emit, arg);
+}
+
+static struct slot *
+slot_get(struct agg *a, int64_t minute, agg_emit_fn emit, void *arg)
+{
+	struct slot *free_sl = NULL;
+	size_t i;
+
+	for (i = 0; i < AGG_OPEN_MAX; i++) {
+		if (a->slots[i].open && a->slots[i].minute == minute)
+			return &a->slots[i];
+		if (!a->slots[i].open && free_sl == NULL)
+			free_sl = &a->slots[i];
+	}
+	while (free_sl == NULL) {
+		/* Too many minutes open: close the oldest ones first. */
+		free_sl = slot_oldest(a);
+		if (free_sl->minute > minute)
+			return NULL;		/* older than all: late */
+		slot_close(a, free_sl, emit, arg);
+	}
+	free_sl->open = true;
+	free_sl->minute = minute;
+	free_sl->nrows = 0;
+	return free_sl;
+}
+
+static struct agg_row *
+row_get(struct agg *a, struct slot *sl, unsigned cls, const char cc[2],
+    struct hll **sk)
+{
+	unsigned k = cls * NCC + cc_index(cc);
+	size_t ncap, i;
+	void *p;
+
+	if (sl->index[k] < 0) {
+		if (sl->nrows == sl->cap) {
+			ncap = sl->cap ? sl->cap * 2 : 16;
+			if ((p = realloc(sl->rows, ncap * sizeof(*sl->rows)))
+			    == NULL)
+				return NULL;
+			sl->rows = p;
+			if ((p = realloc(sl->out, ncap * sizeof(*sl->out)))
+			    == NULL)
+				return NULL;
+			sl->out = p;
+			if ((p = realloc(sl->keys, ncap * sizeof(*sl->keys)))
+			    == NULL)
+				return NULL;
+			sl->keys = p;
+			if ((p = realloc(sl->sketch, ncap *
+			    sizeof(*sl->sketch))) == NULL)
+				return NULL;
+			sl->sketch = p;
+			for (i = sl->cap; i < ncap; i++)
+				hll_init(&sl->sketch[i]);
+			sl->cap = ncap;
+		}
+		sl->index[k] = (int32_t)sl->nrows;
+		sl->rows[sl->nrows] = (struct agg_row){
+			.cls = cls, .cls_name = a->classes[cls],
+		};
+		if (cc_index(cc) == cc_index("ZZ"))
+			memcpy(sl->rows[sl->nrows].cc, "ZZ", 3);
+		else
+			memcpy(sl->rows[sl->nrows].cc, cc, 2);
+		sl->nrows++;
+	}
+	*sk = &sl->sketch[sl->index[k]];
+	return &sl->rows[sl->index[k]];
+}
+
+void
+agg_hit(struct agg *a, int64_t ts_us, unsigned cls, const char cc[2],
+    enum agg_kind kind, uint64_t client_hash, agg_emit_fn emit, void *arg)
+{
+	int64_t minute = floor_div(ts_us, US_PER_MIN) * 60;
+	struct slot *sl;
+	struct agg_row *r;
+	struct hll *sk;
+
+	if (cls >= a->nclasses)
+		cls = (unsigned)a->nclasses - 1;
+	agg_tick(a, ts_us, emit, arg);
+	a->st.hits++;
+	if (minute < a->closed_before ||
+	    (sl = slot_get(a, minute, emit, arg)) == NULL) {
+		a->st.late++;
+		return;
+	}
+	if ((r = row_get(a, sl, cls, cc, &sk)) == NULL) {
+		a->st.nomem++;
+		return;
+	}
+	if (kind == AGG_REQUEST)
+		r->requests++;
+	else
+		r->tls_handshakes++;
+	if (hll_add(sk, client_hash) < 0)
+		a->st.nomem++;
+}
+
+void
+agg_get_stats(const struct agg *a, struct agg_stats *st)
+{
+	*st = a->st;
+}

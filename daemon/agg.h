@@ -1,0 +1,74 @@
+/*
+ * agg.h - per-minute aggregation by (minute, class, country).
+ *
+ * Time is the packet timestamp, never the wall clock, in UTC minutes.  A
+ * minute closes when time passes its end plus the grace period; closed
+ * minutes are handed to an emit callback whole, rows sorted by class name
+ * then country.  Hits for a minute already closed are "late": counted in
+ * stats, never silently dropped.  Memory is bounded by the open minutes
+ * (at most AGG_OPEN_MAX) times the (class, country) pairs seen in them.
+ */
+#ifndef ORIGINSTAT_AGG_H
+#define ORIGINSTAT_AGG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "hll.h"
+
+#define AGG_OPEN_MAX	8	/* minutes open at once */
+
+enum agg_kind {
+	AGG_REQUEST,
+	AGG_TLS,
+};
+
+struct agg_row {
+	unsigned	 cls;		/* class index */
+	const char	*cls_name;
+	char		 cc[3];		/* country, NUL-terminated */
+	uint64_t	 requests;
+	uint64_t	 tls_handshakes;
+	uint64_t	 clients;	/* distinct-count estimate */
+	const struct hll *sketch;
+};
+
+struct agg_minute {
+	int64_t			 minute;	/* UTC seconds, multiple of 60 */
+	const struct agg_row	*rows;
+	size_t			 nrows;
+};
+
+struct agg_stats {
+	uint64_t	hits;
+	uint64_t	late;		/* hits for a minute already closed */
+	uint64_t	nomem;		/* hits lost to memory exhaustion */
+	uint64_t	minutes_closed;
+	uint64_t	rows_emitted;
+};
+
+typedef void (*agg_emit_fn)(void *arg, const struct agg_minute *);
+
+struct agg;
+
+/*
+ * classes: nclasses names (config.classes), borrowed for the lifetime of
+ * the aggregator.  grace in seconds.
+ */
+struct agg	*agg_new(const char (*classes)[CONFIG_CLASS_MAX + 1],
+		    size_t nclasses, double grace);
+void		 agg_free(struct agg *);
+
+/* Count one hit at time ts_us (microseconds since the epoch, UTC). */
+void		 agg_hit(struct agg *, int64_t ts_us, unsigned cls,
+		    const char cc[2], enum agg_kind kind, uint64_t client_hash,
+		    agg_emit_fn emit, void *arg);
+/* Time moved to now_us: close and emit minutes past end + grace. */
+void		 agg_tick(struct agg *, int64_t now_us, agg_emit_fn emit,
+		    void *arg);
+/* Close and emit every open minute (end of file, shutdown). */
+void		 agg_flush(struct agg *, agg_emit_fn emit, void *arg);
+void		 agg_get_stats(const struct agg *, struct agg_stats *);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * config.h - originstatd configuration (INI format, see docs/config.md).
+ *
+ *   # comment            ; comment
+ *   [rules]
+ *   eta = eta.cic.gc.ca                       # host only: HTTP and TLS SNI
+ *   eta = onlineservices-servicesenligne.cic.gc.ca/eta/   # host + path prefix
+ *   immigrate = *.cic.gc.ca/english/immigrate/
+ *   [proxy]
+ *   trusted = 10.0.0.0/8, 192.0.2.1
+ *   [geoip]
+ *   database = /var/lib/originstat/country.mmdb
+ *   cache = 65536
+ *   [aggregate]
+ *   grace = 5
+ *   [publish]
+ *   sensor = web1
+ *
+ * Parsing is pure (text in, struct out); every error is reported as
+ * "file:line: message", all errors at once.
+ */
+#ifndef ORIGINSTAT_CONFIG_H
+#define ORIGINSTAT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+
+#define CONFIG_CLASS_MAX	31	/* bytes in a class name */
+#define CONFIG_HOST_MAX		253
+#define CONFIG_PATH_MAX		1024
+#define CONFIG_MAX_RULES	4096
+#define CONFIG_MAX_CLASSES	254	/* plus "other" */
+#define CONFIG_MAX_TRUSTED	1024
+
+struct rule {
+	unsigned	cls;			/* index into config.classes */
+	char		host[CONFIG_HOST_MAX + 1];	/* lower case, no "*." */
+	bool		wildcard;		/* "*.host": any subdomain */
+	bool		has_path;
+	char		path[CONFIG_PATH_MAX + 1];
+	size_t		host_len, path_len;
+};
+
+struct config {
+	struct rule	*rules;
+	size_t		 nrules;
+	/* class names; the last one is always "other" */
+	char		(*classes)[CONFIG_CLASS_MAX + 1];
+	size_t		 nclasses;
+	struct cidr	*trusted;
+	size_t		 ntrusted;
+	char		*geoip_path;		/* NULL if not set */
+	unsigned	 geo_cache;		/* entries, default 65536 */
+	double		 grace;			/* seconds, default 5 */
+	char		*sensor;		/* NULL: host name */
+};
+
+/* Defaults: no rules (only "other"), no proxies, grace 5 s. */
+int	config_init(struct config *) __attribute__((warn_unused_result));
+void	config_fini(struct config *);
+
+/*
+ * Parse text of len bytes (need not be NUL-terminated) named name (for
+ * messages).  Errors are appended to err (NUL-terminated, truncated to
+ * errcap) one per line as "name:line: message".  Returns 0 or -1; on -1
+ * cfg is left as config_init made it.
+ */
+int	config_parse(struct config *cfg, const char *text, size_t len,
+	    const char *name, char *err, size_t errcap)
+	    __attribute__((warn_unused_result));
+
+/* Read and parse a file; a missing or unreadable file is an error. */
+int	config_load(struct config *cfg, const char *path, char *err,
+	    size_t errcap) __attribute__((warn_unused_result));
+
+#endif

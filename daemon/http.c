@@ -1,0 +1,662 @@
+/*
+ * http.c - HTTP/1.x request head parser and chunked body skipper.
+ *
+ * The head parser walks the buffer one byte at a time through a cursor and
+ * validates each byte as it goes, so a buffer that ends mid-head is
+ * "incomplete" only while everything seen so far can still be a request;
+ * the first byte that can never be valid makes it "malformed" at once and
+ * the caller stops buffering garbage.  Line endings are CRLF or a bare LF
+ * (RFC 9112 section 2.2).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "http.h"
+
+#define HTTP_METHOD_MAX		24	/* longest method token we accept */
+#define HTTP_TARGET_MAX		8192	/* RFC 9112 3: at least 8000 */
+#define HTTP_FIELDS_MAX		100	/* header fields per head */
+#define HTTP_CLEN_DIGITS	19	/* always fits a uint64_t */
+#define CHUNK_LINE_MAX		4096	/* chunk-size line or trailer line */
+#define CHUNK_HEX_MAX		16	/* hex digits of a chunk-size */
+
+/* Per-head bookkeeping that does not belong in struct http_req. */
+struct http_seen {
+	bool	host;
+	bool	te;
+};
+
+static int
+is_method_char(uint8_t ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || ch == '-' || ch == '_';
+}
+
+/* RFC 9110 5.6.2: tchar. */
+static int
+is_tchar(uint8_t ch)
+{
+	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+	    (ch >= 'A' && ch <= 'Z'))
+		return 1;
+	return ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
+}
+
+/* RFC 9110 5.5: field-vchar (including obs-text), SP or HTAB. */
+static int
+is_field_char(uint8_t ch)
+{
+	return ch == '\t' || (ch >= 0x20 && ch != 0x7f);
+}
+
+static int
+is_ows(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+static int
+lower(int ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
+}
+
+/* Case-insensitive compare of a view with a NUL-terminated string. */
+static bool
+view_eq_ci(const struct view *v, const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (v->n != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (lower((unsigned char)v->p[i]) != lower((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static bool
+view_has_prefix_ci(const struct view *v, const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (v->n < n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (lower((unsigned char)v->p[i]) != lower((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static struct view
+view_trim(struct view v)
+{
+	while (v.n > 0 && is_ows(v.p[0])) {
+		v.p++;
+		v.n--;
+	}
+	while (v.n > 0 && is_ows(v.p[v.n - 1]))
+		v.n--;
+	return v;
+}
+
+/*
+ * Split the next comma-separated list element (RFC 9110 5.6.1) off *list
+ * into *elem, trimmed of OWS.  Returns false when the list is used up.
+ */
+static bool
+view_next_elem(struct view *list, struct view *elem)
+{
+	size_t i;
+
+	if (list->p == NULL)
+		return false;
+	for (i = 0; i < list->n && list->p[i] != ','; i++)
+		continue;
+	elem->p = list->p;
+	elem->n = i;
+	*elem = view_trim(*elem);
+	if (i < list->n) {
+		list->p += i + 1;
+		list->n -= i + 1;
+	} else
+		list->p = NULL;
+	return true;
+}
+
+static int
+peek(const struct cursor *c, uint8_t *ch)
+{
+	if (c->left < 1)
+		return -1;
+	*ch = c->p[0];
+	return 0;
+}
+
+/* RFC 9112 2.2: CRLF, or a bare LF which a recipient may accept. */
+static enum http_status
+scan_eol(struct cursor *c)
+{
+	uint8_t ch;
+
+	if (cur_u8(c, &ch) == -1)
+		return HTTP_INCOMPLETE;
+	if (ch == '\n')
+		return HTTP_OK;
+	if (ch != '\r')
+		return HTTP_MALFORMED;
+	if (cur_u8(c, &ch) == -1)
+		return HTTP_INCOMPLETE;
+	return ch == '\n' ? HTTP_OK : HTTP_MALFORMED;
+}
+
+/* RFC 9112 3.1: method SP.  Sets *n to the method length. */
+static enum http_status
+scan_method(struct cursor *c, size_t *n)
+{
+	uint8_t ch;
+	size_t i;
+
+	for (i = 0;; i++) {
+		if (cur_u8(c, &ch) == -1)
+			return HTTP_INCOMPLETE;
+		if (ch == ' ' && i > 0)
+			break;
+		if (!is_method_char(ch) || i == HTTP_METHOD_MAX)
+			return HTTP_MALFORMED;
+	}
+	*n = i;
+	return HTTP_OK;
+}
+
+/* RFC 9112 3.2: request-target SP; visible characters only. */
+static enum http_status
+scan_target(struct cursor *c, size_t *n)
+{
+	uint8_t ch;
+	size_t i;
+
+	for (i = 0;; i++) {
+		if (cur_u8(c, &ch) == -1)
+			return HTTP_INCOMPLETE;
+		if (ch == ' ' && i > 0)
+			break;
+		if (ch <= 0x20 || ch >= 0x7f || i == HTTP_TARGET_MAX)
+			return HTTP_MALFORMED;
+	}
+	*n = i;
+	return HTTP_OK;
+}
+
+/* RFC 9112 2.3: HTTP-version, restricted to 1.x, then the line end. */
+static enum http_status
+scan_version(struct cursor *c, int *minor)
+{
+	static const char pfx[] = "HTTP/1.";
+	uint8_t ch;
+	size_t i;
+
+	for (i = 0; i < sizeof(pfx) - 1; i++) {
+		if (cur_u8(c, &ch) == -1)
+			return HTTP_INCOMPLETE;
+		if (ch != (uint8_t)pfx[i])
+			return HTTP_MALFORMED;
+	}
+	if (cur_u8(c, &ch) == -1)
+		return HTTP_INCOMPLETE;
+	if (ch < '0' || ch > '9')
+		return HTTP_MALFORMED;
+	*minor = ch - '0';
+	return scan_eol(c);
+}
+
+/*
+ * RFC 9112 5: field-name ":" OWS field-value OWS CRLF.  Whitespace before
+ * the colon is rejected (5.1), and so is a line that starts with
+ * whitespace, which is obsolete line folding (5.2) -- the name scan sees a
+ * non-tchar first byte.  A bare CR inside a value is rejected too.
+ */
+static enum http_status
+scan_field(struct cursor *c, struct view *name, struct view *value)
+{
+	uint8_t ch;
+
+	name->p = (const char *)c->p;
+	for (name->n = 0;; name->n++) {
+		if (cur_u8(c, &ch) == -1)
+			return HTTP_INCOMPLETE;
+		if (ch == ':' && name->n > 0)
+			break;
+		if (!is_tchar(ch))
+			return HTTP_MALFORMED;
+	}
+	value->p = (const char *)c->p;
+	for (value->n = 0;; value->n++) {
+		if (peek(c, &ch) == -1)
+			return HTTP_INCOMPLETE;
+		if (ch == '\r' || ch == '\n')
+			break;
+		if (!is_field_char(ch))
+			return HTTP_MALFORMED;
+		(void)cur_skip(c, 1);
+	}
+	*value = view_trim(*value);
+	return scan_eol(c);
+}
+
+/* One decimal Content-Length element: 1..19 digits. */
+static int
+parse_decimal(const struct view *v, uint64_t *out)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	if (v->n == 0 || v->n > HTTP_CLEN_DIGITS)
+		return -1;
+	for (i = 0; i < v->n; i++) {
+		if (v->p[i] < '0' || v->p[i] > '9')
+			return -1;
+		n = n * 10 + (uint64_t)(v->p[i] - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+/*
+ * RFC 9110 8.6 / RFC 9112 6.3 point 5: Content-Length is 1*DIGIT; a list
+ * of identical values (from a proxy merging duplicates) is accepted as
+ * that value.  Anything else, including a later header that disagrees,
+ * makes the length invalid for the rest of the head.
+ */
+static void
+field_content_length(struct http_req *req, const struct view *value)
+{
+	struct view list = *value, elem;
+	uint64_t v, first = 0;
+	size_t n = 0;
+
+	if (req->bad_length)
+		return;
+	while (view_next_elem(&list, &elem)) {
+		if (parse_decimal(&elem, &v) == -1 || (n > 0 && v != first))
+			goto bad;
+		first = v;
+		n++;
+	}
+	if (n == 0 || (req->has_length && req->content_length != first))
+		goto bad;
+	req->has_length = true;
+	req->content_length = first;
+	return;
+bad:
+	req->bad_length = true;
+	req->has_length = false;
+	req->content_length = 0;
+}
+
+/*
+ * RFC 9112 6.1: the body is chunked iff chunked is the final transfer
+ * coding.  Several Transfer-Encoding fields form one list, so the last
+ * non-empty element seen decides.
+ */
+static void
+field_transfer_encoding(struct http_req *req, struct http_seen *seen,
+    const struct view *value)
+{
+	struct view list = *value, elem, last = { NULL, 0 };
+
+	seen->te = true;
+	while (view_next_elem(&list, &elem))
+		if (elem.n > 0)
+			last = elem;
+	if (last.n > 0)
+		req->chunked = view_eq_ci(&last, "chunked");
+}
+
+static void
+field_apply(struct http_req *req, struct http_seen *seen,
+    const struct view *name, const struct view *value)
+{
+	if (view_eq_ci(name, "host")) {
+		/* RFC 9112 3.2: several Host fields are an error; keep one. */
+		if (!seen->host)
+			req->host = *value;
+		seen->host = true;
+	} else if (view_eq_ci(name, "x-forwarded-for")) {
+		if (req->nxff < HTTP_MAX_FWD)
+			req->xff[req->nxff++] = *value;
+	} else if (view_eq_ci(name, "forwarded")) {
+		if (req->nfwd < HTTP_MAX_FWD)
+			req->fwd[req->nfwd++] = *value;
+	} else if (view_eq_ci(name, "content-length"))
+		field_content_length(req, value);
+	else if (view_eq_ci(name, "transfer-encoding"))
+		field_transfer_encoding(req, seen, value);
+	else if (view_eq_ci(name, "expect")) {
+		if (view_eq_ci(value, "100-continue"))
+			req->expect_continue = true;
+	} else if (view_eq_ci(name, "upgrade"))
+		req->upgrade = true;
+}
+
+/*
+ * RFC 9112 6.3: Transfer-Encoding overrides Content-Length (points 3, 4).
+ * A Transfer-Encoding whose final coding is not chunked leaves the body
+ * length unknowable; we report that as bad_length so the caller stops
+ * following the stream instead of guessing.
+ */
+static void
+framing_finish(struct http_req *req, const struct http_seen *seen)
+{
+	struct view connect = { "CONNECT", 7 };
+
+	if (seen->te) {
+		req->has_length = false;
+		req->content_length = 0;
+		req->bad_length = !req->chunked;
+	}
+	if (req->method.n == connect.n &&
+	    memcmp(req->method.p, connect.p, connect.n) == 0)
+		req->upgrade = true;
+}
+
+enum http_status
+http_probe(const uint8_t *buf, size_t len)
+{
+	struct cursor c;
+	size_t n;
+
+	cur_init(&c, buf, len);
+	return scan_method(&c, &n);
+}
+
+enum http_status
+http_parse_request(const uint8_t *buf, size_t len, struct http_req *req,
+    size_t *consumed)
+{
+	struct http_seen seen = { false, false };
+	struct view name, value;
+	struct cursor c;
+	enum http_status s;
+	size_t nfields;
+	uint8_t ch;
+
+	memset(req, 0, sizeof(*req));
+	*consumed = 0;
+	cur_init(&c, buf, len);
+	req->method.p = (const char *)c.p;
+	if ((s = scan_method(&c, &req->method.n)) != HTTP_OK)
+		return s;
+	req->target.p = (const char *)c.p;
+	if ((s = scan_target(&c, &req->target.n)) != HTTP_OK)
+		return s;
+	if ((s = scan_version(&c, &req->minor)) != HTTP_OK)
+		return s;
+	for (nfields = 0;; nfields++) {
+		if (peek(&c, &ch) == -1)
+			return HTTP_INCOMPLETE;
+		if (ch == '\r' || ch == '\n')
+			break;
+		if (nfields == HTTP_FIELDS_MAX)
+			return HTTP_MALFORMED;
+		if ((s = scan_field(&c, &name, &value)) != HTTP_OK)
+			return s;
+		field_apply(req, &seen, &name, &value);
+	}
+	if ((s = scan_eol(&c)) != HTTP_OK)
+		return s;
+	framing_finish(req, &seen);
+	*consumed = len - c.left;
+	return HTTP_OK;
+}
+
+/* Drop ":port" from an authority host; "[v6]:port" keeps "[v6]". */
+static struct view
+host_strip_port(struct view v)
+{
+	size_t i;
+
+	if (v.n > 0 && v.p[0] == '[') {
+		for (i = 1; i < v.n; i++)
+			if (v.p[i] == ']') {
+				v.n = i + 1;
+				break;
+			}
+		return v;
+	}
+	for (i = 0; i < v.n; i++)
+		if (v.p[i] == ':') {
+			v.n = i;
+			break;
+		}
+	return v;
+}
+
+/* The path part of v: up to, not including, '?' or '#'. */
+static struct view
+path_only(struct view v)
+{
+	size_t i;
+
+	for (i = 0; i < v.n; i++)
+		if (v.p[i] == '?' || v.p[i] == '#')
+			break;
+	v.n = i;
+	return v;
+}
+
+/* RFC 9112 3.2.2 absolute-form; RFC 3986 3.2 authority. */
+static void
+split_absolute(struct view t, size_t skip, struct view *host,
+    struct view *path)
+{
+	struct view auth;
+	size_t i, end;
+
+	t.p += skip;
+	t.n -= skip;
+	for (end = 0; end < t.n; end++)
+		if (t.p[end] == '/' || t.p[end] == '?' || t.p[end] == '#')
+			break;
+	auth.p = t.p;
+	auth.n = end;
+	/* a raw '@' only ends userinfo; the last copes with unencoded ones */
+	for (i = auth.n; i > 0; i--)
+		if (auth.p[i - 1] == '@') {
+			auth.p += i;
+			auth.n -= i;
+			break;
+		}
+	*host = host_strip_port(auth);
+	if (end < t.n && t.p[end] == '/') {
+		path->p = t.p + end;
+		path->n = t.n - end;
+		*path = path_only(*path);
+	}
+}
+
+void
+http_request_host_path(const struct http_req *req, struct view *host,
+    struct view *path)
+{
+	const struct view *t = &req->target;
+	struct view connect = { "CONNECT", 7 };
+
+	host->p = path->p = "";
+	host->n = path->n = 0;
+	if (t->p == NULL)
+		return;
+	if (view_has_prefix_ci(t, "http://"))
+		split_absolute(*t, 7, host, path);
+	else if (view_has_prefix_ci(t, "https://"))
+		split_absolute(*t, 8, host, path);
+	else if (t->n > 0 && t->p[0] == '/') {
+		if (req->host.p != NULL)
+			*host = host_strip_port(req->host);
+		*path = path_only(*t);
+	} else if (req->method.n == connect.n &&
+	    memcmp(req->method.p, connect.p, connect.n) == 0)
+		*host = host_strip_port(*t);	/* 3.2.3 authority-form */
+	else if (req->host.p != NULL)
+		*host = host_strip_port(req->host);	/* "*" and others */
+}
+
+/*
+ * RFC 9112 7.1 chunked coding:
+ *   chunk      = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+ *   last-chunk = 1*("0") [ chunk-ext ] CRLF
+ *   trailer-section CRLF
+ * Bare LF is accepted wherever CRLF is, as in the head.
+ */
+enum chunk_state {
+	CS_SIZE,		/* chunk-size hex digits */
+	CS_EXT,			/* chunk-ext, skipped */
+	CS_SIZE_LF,		/* CR seen, LF due */
+	CS_DATA,
+	CS_DATA_CR,		/* CRLF after chunk-data */
+	CS_DATA_LF,
+	CS_TRAILER,		/* start of a trailer line */
+	CS_TRAILER_LINE,
+	CS_TRAILER_LF,
+	CS_END_LF,		/* CR of the final empty line seen */
+	CS_DONE,
+	CS_ERROR,
+};
+
+void
+http_chunked_init(struct http_chunked *ch)
+{
+	ch->state = CS_SIZE;
+	ch->left = 0;
+	ch->linelen = 0;
+}
+
+static int
+hex_value(uint8_t ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* The chunk-size line ended: data follows, or the trailer section. */
+static int
+chunk_size_done(struct http_chunked *ch)
+{
+	ch->linelen = 0;
+	return ch->left == 0 ? CS_TRAILER : CS_DATA;
+}
+
+static int
+chunk_size_byte(struct http_chunked *ch, uint8_t b)
+{
+	int v = hex_value(b);
+
+	if (v >= 0) {
+		if (ch->linelen == CHUNK_HEX_MAX)
+			return CS_ERROR;
+		ch->left = ch->left << 4 | (uint64_t)v;
+		ch->linelen++;
+		return CS_SIZE;
+	}
+	if (ch->linelen == 0)
+		return CS_ERROR;
+	if (b == ';' || b == ' ' || b == '\t') {
+		ch->linelen++;
+		return CS_EXT;
+	}
+	if (b == '\r')
+		return CS_SIZE_LF;
+	if (b == '\n')
+		return chunk_size_done(ch);
+	return CS_ERROR;
+}
+
+/* Line bytes after the size (chunk-ext) or in a trailer field. */
+static int
+chunk_line_byte(struct http_chunked *ch, uint8_t b, int stay, int cr,
+    int lf)
+{
+	if (b == '\r')
+		return cr;
+	if (b == '\n')
+		return lf;
+	if (!is_field_char(b) || ch->linelen >= CHUNK_LINE_MAX)
+		return CS_ERROR;
+	ch->linelen++;
+	return stay;
+}
+
+/* One byte outside chunk-data; returns the next state. */
+static int
+chunk_step(struct http_chunked *ch, uint8_t b)
+{
+	switch (ch->state) {
+	case CS_SIZE:
+		return chunk_size_byte(ch, b);
+	case CS_EXT:
+		if (b == '\n')
+			return chunk_size_done(ch);
+		return chunk_line_byte(ch, b, CS_EXT, CS_SIZE_LF, CS_ERROR);
+	case CS_SIZE_LF:
+		return b == '\n' ? chunk_size_done(ch) : CS_ERROR;
+	case CS_DATA_CR:
+		if (b == '\r')
+			return CS_DATA_LF;
+		return b == '\n' ? CS_SIZE : CS_ERROR;
+	case CS_DATA_LF:
+		return b == '\n' ? CS_SIZE : CS_ERROR;
+	case CS_TRAILER:
+		if (b == '\r')
+			return CS_END_LF;
+		if (b == '\n')
+			return CS_DONE;
+		ch->linelen = 0;
+		return chunk_line_byte(ch, b, CS_TRAILER_LINE, CS_TRAILER_LF,
+		    CS_TRAILER);
+	case CS_TRAILER_LINE:
+		return chunk_line_byte(ch, b, CS_TRAILER_LINE, CS_TRAILER_LF,
+		    CS_TRAILER);
+	case CS_TRAILER_LF:
+		return b == '\n' ? CS_TRAILER : CS_ERROR;
+	case CS_END_LF:
+		return b == '\n' ? CS_DONE : CS_ERROR;
+	default:
+		return CS_ERROR;
+	}
+}
+
+size_t
+http_chunked_feed(struct http_chunked *ch, const uint8_t *buf, size_t len,
+    bool *done)
+{
+	struct cursor c;
+	size_t take;
+	uint8_t b;
+
+	*done = false;
+	cur_init(&c, buf, len);
+	while (ch->state != CS_DONE && ch->state != CS_ERROR && c.left > 0) {
+		if (ch->state == CS_DATA) {
+			take = ch->left < c.left ? (size_t)ch->left : c.left;
+			(void)cur_skip(&c, take);
+			ch->left -= take;
+			if (ch->left == 0)
+				ch->state = CS_DATA_CR;
+			continue;
+		}
+		(void)cur_u8(&c, &b);
+		ch->state = chunk_step(ch, b);
+	}
+	if (ch->state == CS_ERROR)
+		return (size_t)-1;
+	*done = ch->state == CS_DONE;
+	return len - c.left;
+}

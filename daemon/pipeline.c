@@ -1,0 +1,176 @@
+/*
+ * pipeline.c - the per-packet path.  No allocation, no I/O here except
+ * through the emit callback when a minute closes.
+ */
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "classify.h"
+#include "csv.h"
+#include "decode.h"
+#include "geo.h"
+#include "log.h"
+#include "proxy.h"
+#include "pub.h"
+#include "stream.h"
+
+struct pipeline {
+	const struct config	*cfg;
+	struct proxy_set	 proxies;
+	struct geo		*geo;
+	struct csv_out		*csv;
+	struct pub		*pub;
+	struct flow_table	*flows;
+	struct agg		*agg;
+	struct stats		 stats;
+	uint64_t		 seed;
+	int64_t			 now_us;	/* time of the current packet */
+};
+
+static void
+on_minute(void *arg, const struct agg_minute *m)
+{
+	struct pipeline *pl = arg;
+
+	if (pl->csv != NULL && csv_write_minute(pl->csv, m) < 0) {
+		pl->stats.csv_errors++;
+		log_warn("CSV write failed");
+	}
+	if (pl->pub != NULL) {
+		pub_send_minute(pl->pub, m);
+		pl->stats.pub_dropped = pub_dropped(pl->pub);
+	}
+}
+
+static unsigned
+hit_http(struct pipeline *pl, const struct http_req *req,
+    struct ip_addr *client)
+{
+	struct view host, path;
+	unsigned junk = 0;
+
+	http_request_host_path(req, &host, &path);
+	if (pl->proxies.n > 0 &&
+	    proxy_client(&pl->proxies, req, client, &junk) == 1)
+		pl->stats.xff_used++;
+	pl->stats.xff_junk += junk;
+	return classify_http(pl->cfg, host.p, host.n, path.p, path.n);
+}
+
+static void
+on_hit(void *arg, const struct hit *h)
+{
+	struct pipeline *pl = arg;
+	struct ip_addr client = *h->src;
+	struct agg_stats as;
+	char cc[3] = "ZZ";
+	unsigned cls;
+
+	if (h->kind == HIT_HTTP)
+		cls = hit_http(pl, h->req, &client);
+	else
+		cls = classify_sni(pl->cfg, h->hello->sni, h->hello->sni_len);
+	if (pl->geo != NULL)
+		geo_lookup(pl->geo, &client, cc);
+	agg_hit(pl->agg, pl->now_us, cls, cc,
+	    h->kind == HIT_HTTP ? AGG_REQUEST : AGG_TLS,
+	    addr_hash(&client, pl->seed), on_minute, pl);
+	agg_get_stats(pl->agg, &as);
+	pl->stats.late_hits = as.late;
+}
+
+struct pipeline *
+pipeline_new(const struct config *cfg, const struct flow_config *fc,
+    struct geo *geo, struct csv_out *csv, struct pub *pub, uint64_t seed)
+{
+	struct pipeline *pl;
+
+	if ((pl = calloc(1, sizeof(*pl))) == NULL)
+		return NULL;
+	pl->cfg = cfg;
+	pl->proxies.v = cfg->trusted;
+	pl->proxies.n = cfg->ntrusted;
+	pl->geo = geo;
+	pl->csv = csv;
+	pl->pub = pub;
+	pl->seed = seed;
+	pl->flows = flow_new(fc, &pl->stats, on_hit, pl);
+	pl->agg = agg_new((const char (*)[CONFIG_CLASS_MAX + 1])cfg->classes,
+	    cfg->nclasses, cfg->grace);
+	if (pl->flows == NULL || pl->agg == NULL) {
+		pipeline_free(pl);
+		return NULL;
+	}
+	return pl;
+}
+
+void
+pipeline_free(struct pipeline *pl)
+{
+	if (pl == NULL)
+		return;
+	flow_free(pl->flows);
+	agg_free(pl->agg);
+	free(pl);
+}
+
+static void
+count_status(struct stats *st, enum dec_status r)
+{
+	switch (r) {
+	case DEC_OK:
+		break;
+	case DEC_NOT_TCP:
+		st->not_tcp++;
+		break;
+	case DEC_FRAGMENT:
+		st->fragments++;
+		break;
+	case DEC_UNSUPPORTED:
+		st->unsupported++;
+		break;
+	case DEC_TRUNCATED:
+	case DEC_MALFORMED:
+		st->decode_errors++;
+		break;
+	}
+}
+
+void
+pipeline_packet(struct pipeline *pl, int linktype, int64_t ts_us,
+    const uint8_t *data, size_t caplen, size_t wirelen)
+{
+	struct segment seg;
+	enum dec_status r;
+
+	pl->stats.packets++;
+	pl->stats.bytes += wirelen;
+	pl->now_us = ts_us;
+	r = decode_frame(linktype, data, caplen, &seg);
+	count_status(&pl->stats, r);
+	if (r == DEC_OK)
+		flow_segment(pl->flows, &seg, ts_us);
+	agg_tick(pl->agg, ts_us, on_minute, pl);
+}
+
+void
+pipeline_tick(struct pipeline *pl, int64_t now_us)
+{
+	agg_tick(pl->agg, now_us, on_minute, pl);
+	flow_expire(pl->flows, now_us);
+}
+
+void
+pipeline_flush(struct pipeline *pl)
+{
+	agg_flush(pl->agg, on_minute, pl);
+}
+
+struct stats *
+pipeline_stats(struct pipeline *pl)
+{
+	return &pl->stats;
+}

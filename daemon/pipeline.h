@@ -1,0 +1,39 @@
+/*
+ * pipeline.h - one packet through decode, flow, parse, classify, GeoIP and
+ * aggregation; closed minutes out to CSV and ZeroMQ.
+ *
+ * The pipeline owns the flow table and the aggregator and borrows the
+ * configuration, the GeoIP database and the outputs.
+ */
+#ifndef ORIGINSTAT_PIPELINE_H
+#define ORIGINSTAT_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "flow.h"
+#include "stats.h"
+
+struct geo;
+struct csv_out;
+struct pub;
+
+struct pipeline;
+
+/* geo, csv and pub may be NULL. */
+struct pipeline	*pipeline_new(const struct config *, const struct flow_config *,
+		    struct geo *, struct csv_out *, struct pub *,
+		    uint64_t seed);
+void		 pipeline_free(struct pipeline *);
+
+/* A captured frame: link type, capture time, captured and wire lengths. */
+void		 pipeline_packet(struct pipeline *, int linktype, int64_t ts_us,
+		    const uint8_t *data, size_t caplen, size_t wirelen);
+/* The clock moved without traffic (live capture): close due minutes. */
+void		 pipeline_tick(struct pipeline *, int64_t now_us);
+/* Close every open minute (end of file, shutdown). */
+void		 pipeline_flush(struct pipeline *);
+struct stats	*pipeline_stats(struct pipeline *);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * stats.h - process-wide counters, reported in `stats` messages and at exit.
+ *
+ * Plain counters in one struct owned by the pipeline; STATS_FIELDS lists
+ * every counter once so that publishers and the exit report stay in step.
+ */
+#ifndef ORIGINSTAT_STATS_H
+#define ORIGINSTAT_STATS_H
+
+#include <stdint.h>
+
+#define STATS_FIELDS(X)							\
+	X(packets)		/* packets seen */			\
+	X(bytes)		/* wire bytes seen */			\
+	X(decode_errors)	/* truncated or malformed headers */	\
+	X(not_tcp)		/* other protocols, skipped */		\
+	X(fragments)		/* IP fragments, skipped */		\
+	X(unsupported)		/* unknown link or network types */	\
+	X(http_requests)	/* HTTP request hits */			\
+	X(tls_handshakes)	/* TLS ClientHello hits */		\
+	X(http_malformed)	/* broken request heads */		\
+	X(tls_malformed)	/* broken ClientHellos */		\
+	X(xff_used)		/* client taken from a proxy header */	\
+	X(xff_junk)		/* unusable proxy header elements */	\
+	X(late_hits)		/* hits for a closed minute */		\
+	X(flows)		/* TCP flows tracked now */		\
+	X(flows_created)						\
+	X(flows_evicted)	/* LRU evictions at the flow cap */	\
+	X(flows_timed_out)						\
+	X(retransmitted_bytes)	/* stream bytes seen twice, skipped */	\
+	X(out_of_order)		/* segments buffered out of order */	\
+	X(gaps)			/* streams given up on a hole */	\
+	X(oversized_heads)	/* heads over the head limit */		\
+	X(resyncs)		/* streams resynchronised */		\
+	X(pcap_received)	/* from pcap_stats */			\
+	X(pcap_dropped)							\
+	X(pcap_ifdropped)						\
+	X(pub_dropped)		/* messages ZeroMQ would not take */	\
+	X(csv_errors)		/* failed CSV writes */
+
+struct stats {
+#define STATS_MEMBER(name) uint64_t name;
+	STATS_FIELDS(STATS_MEMBER)
+#undef STATS_MEMBER
+};
+
+#endif

@@ -1,0 +1,296 @@
+/*
+ * csv.c - per-minute CSV for people and spreadsheets (RFC 4180).
+ *
+ * Lines end in LF, not the CRLF of RFC 4180 section 2 rule 1: Unix tools
+ * want LF, spreadsheets accept it, and GoAccess and pmacct do the same.
+ * Fields are quoted as RFC 4180 section 2 rules 5-7 say, only when they hold
+ * a comma, a double quote, CR or LF; class names and country codes never
+ * do, but the quoting costs nothing and keeps a bad name from shifting
+ * columns.
+ *
+ * A minute is formatted into one buffer and handed to one write loop on an
+ * O_APPEND descriptor, so readers (tail -f, a collector) see whole minutes.
+ * If a write fails half way, a regular file is cut back to where the minute
+ * began.  A crash can still leave a torn last row; csv_open cuts it off
+ * (a torn row would read as a smaller count).  Standard output is used
+ * as it is: the header is always written and nothing is checked.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csv.h"
+
+#define CSV_HEADER_LINE	CSV_HEADER "\n"
+#define CSV_HEADER_LEN	(sizeof(CSV_HEADER_LINE) - 1)
+#define CSV_SCAN_BLOCK	4096
+
+struct csv_out {
+	int		 fd;
+	int		 is_stdout;
+	int		 regular;	/* regular file: checked, repaired */
+	uint64_t	 repaired;	/* bytes of torn row cut at open */
+};
+
+/* write(2) all of buf, across short writes and signals.  0 or -1. */
+static int
+csv_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Offset just past the last LF before size (size > 0), or -1 on error. */
+static off_t
+csv_last_newline(int fd, off_t size)
+{
+	char buf[CSV_SCAN_BLOCK];
+	off_t at = size;
+	ssize_t n;
+	size_t want;
+
+	while (at > 0) {
+		want = at < (off_t)sizeof(buf) ? (size_t)at : sizeof(buf);
+		at -= (off_t)want;
+		if ((n = pread(fd, buf, want, at)) != (ssize_t)want) {
+			if (n >= 0)
+				errno = EIO;	/* file shrank under us */
+			return -1;
+		}
+		while (n > 0) {
+			if (buf[--n] == '\n')
+				return at + n + 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Check an existing regular file: its first line must be our header, and
+ * anything after its last LF is a row torn by a crash and is cut off.  A
+ * file holding only a piece of the header (a crash while creating it) is
+ * emptied.  0, 1 if the file is (now) empty, -1 on error with errno set,
+ * -2 if the header differs.
+ */
+static int
+csv_check(struct csv_out *c, off_t size)
+{
+	char head[CSV_HEADER_LEN];
+	ssize_t n;
+	off_t keep;
+	char last;
+
+	if (size == 0)
+		return 1;
+	if ((n = pread(c->fd, head, sizeof(head), 0)) == -1)
+		return -1;
+	if (memcmp(head, CSV_HEADER_LINE, (size_t)n) != 0)
+		return -2;
+	if ((size_t)n < CSV_HEADER_LEN)
+		keep = 0;
+	else if (pread(c->fd, &last, 1, size - 1) != 1)
+		return -1;
+	else if (last == '\n')
+		return 0;
+	else if ((keep = csv_last_newline(c->fd, size)) == -1)
+		return -1;
+	if (ftruncate(c->fd, keep) == -1)
+		return -1;
+	c->repaired = (uint64_t)(size - keep);
+	return keep == 0;
+}
+
+/* Set up c->fd, a file just opened: check it, write the header if empty. */
+static int
+csv_prepare(struct csv_out *c, const char *path, char *err, size_t errcap)
+{
+	struct stat st;
+	off_t size = 0;
+	int empty = 1;
+
+	if (!c->is_stdout) {
+		if (fstat(c->fd, &st) == -1)
+			goto fail;
+		c->regular = S_ISREG(st.st_mode);
+		size = st.st_size;
+	}
+	if (c->regular && (empty = csv_check(c, size)) < 0) {
+		if (empty == -2) {
+			snprintf(err, errcap,
+			    "%s: existing file has a different header", path);
+			return -1;
+		}
+		goto fail;
+	}
+	if (empty && csv_write_all(c->fd, CSV_HEADER_LINE,
+	    CSV_HEADER_LEN) == -1)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errcap, "%s: %s", path, strerror(errno));
+	return -1;
+}
+
+struct csv_out *
+csv_open(const char *path, char *err, size_t errcap)
+{
+	struct csv_out *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errcap, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (strcmp(path, "-") == 0) {
+		c->fd = STDOUT_FILENO;
+		c->is_stdout = 1;
+	} else if ((c->fd = open(path, O_RDWR | O_CREAT | O_APPEND |
+	    O_CLOEXEC, 0644)) == -1) {
+		snprintf(err, errcap, "%s: %s", path, strerror(errno));
+		free(c);
+		return NULL;
+	}
+	if (csv_prepare(c, path, err, errcap) == -1) {
+		if (!c->is_stdout)
+			close(c->fd);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+uint64_t
+csv_repaired(const struct csv_out *c)
+{
+	return c->repaired;
+}
+
+/* One field, quoted per RFC 4180 section 2 rules 6 and 7 when needed. */
+static void
+csv_put_field(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	putc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			putc('"', f);
+		putc(*s, f);
+	}
+	putc('"', f);
+}
+
+static void
+csv_put_row(FILE *f, const char *minute, const struct agg_row *r)
+{
+	fputs(minute, f);
+	putc(',', f);
+	csv_put_field(f, r->cls_name);
+	putc(',', f);
+	csv_put_field(f, r->cc);
+	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", r->requests,
+	    r->tls_handshakes, r->clients);
+}
+
+/* Format the minute's rows into a malloc'd buffer.  0 or -1 (ENOMEM). */
+static int
+csv_format(const struct agg_minute *m, char **buf, size_t *len)
+{
+	const struct agg_row *r;
+	char minute[21];
+	FILE *f;
+	size_t i;
+	int bad;
+
+	*buf = NULL;
+	if ((f = open_memstream(buf, len)) == NULL)
+		return -1;
+	csv_format_minute(m->minute, minute);
+	for (i = 0; i < m->nrows; i++) {
+		r = &m->rows[i];
+		if (r->requests != 0 || r->tls_handshakes != 0)
+			csv_put_row(f, minute, r);
+	}
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		free(*buf);
+		*buf = NULL;
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+int
+csv_write_minute(struct csv_out *c, const struct agg_minute *m)
+{
+	char *buf;
+	size_t len;
+	off_t before = 0;
+	int rc = 0, saved;
+
+	if (csv_format(m, &buf, &len) == -1)
+		return -1;
+	if (len == 0)
+		goto done;
+	if (c->regular && (before = lseek(c->fd, 0, SEEK_END)) == -1) {
+		rc = -1;
+		goto done;
+	}
+	if (csv_write_all(c->fd, buf, len) == -1) {
+		rc = -1;
+		saved = errno;
+		/* Best effort: a reader must not see part of a minute. */
+		if (c->regular && ftruncate(c->fd, before) == -1) {
+			/* Nothing more to try; csv_open cuts it later. */
+		}
+		errno = saved;
+	}
+done:
+	free(buf);
+	return rc;
+}
+
+int
+csv_close(struct csv_out *c)
+{
+	int rc = 0;
+
+	if (c == NULL)
+		return 0;
+	if (!c->is_stdout)
+		rc = close(c->fd);
+	free(c);
+	return rc;
+}
+
+void
+csv_format_minute(int64_t minute, char buf[21])
+{
+	struct tm tm;
+	time_t t = (time_t)minute;
+
+	/* Years past 9999 do not fit; no packet carries one. */
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+		memcpy(buf, "0000-00-00T00:00:00Z", 21);
+}

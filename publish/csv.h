@@ -1,0 +1,38 @@
+/*
+ * csv.h - per-minute CSV for people and spreadsheets (RFC 4180).
+ *
+ * Header: minute_utc,class,country,requests,tls_handshakes,clients
+ * One row per non-empty (minute, class, country), minute_utc like
+ * 2016-11-08T19:00:00Z.  A minute is written whole and flushed, so a reader
+ * never sees half a minute.  Appending to an existing file with the same
+ * header keeps it; an existing file with another header is an error.
+ */
+#ifndef ORIGINSTAT_CSV_H
+#define ORIGINSTAT_CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agg.h"
+
+#define CSV_HEADER "minute_utc,class,country,requests,tls_handshakes,clients"
+
+struct csv_out;
+
+/* path "-" is standard output.  NULL on error, with a message in err. */
+struct csv_out	*csv_open(const char *path, char *err, size_t errcap);
+/* Write one closed minute.  0, or -1 on a write error (errno set). */
+int		 csv_write_minute(struct csv_out *, const struct agg_minute *)
+		    __attribute__((warn_unused_result));
+/*
+ * Bytes cut off the end of an existing file by csv_open: a row torn by a
+ * crash (0 if none).  For the caller to log; the rest of the file is kept.
+ */
+uint64_t	 csv_repaired(const struct csv_out *);
+/* Close; 0 or -1 if a buffered write failed. */
+int		 csv_close(struct csv_out *);
+
+/* Format minute (UTC seconds) as 2016-11-08T19:00:00Z into buf[21]. */
+void		 csv_format_minute(int64_t minute, char buf[21]);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * json.c - payloads of wire format v1 (docs/wire.md), built with jansson.
+ *
+ * Objects are built with json_pack and serialised with json_dumps, never
+ * printed by hand, so escaping is jansson's job.  jansson keeps keys in
+ * insertion order, which is the order docs/wire.md shows.  JSON integers
+ * here are signed 64-bit (json_int_t); counters past INT64_MAX, which no
+ * sensor will see, are clamped rather than wrapped negative.
+ */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "json.h"
+#include "pub.h"
+
+static json_int_t
+json_msg_int(uint64_t v)
+{
+	return v > (uint64_t)INT64_MAX ? (json_int_t)INT64_MAX : (json_int_t)v;
+}
+
+static int
+json_msg_row_empty(const struct agg_row *r)
+{
+	return r->requests == 0 && r->tls_handshakes == 0;
+}
+
+/* secs as 2016-11-08T19:00:00Z; a time gmtime cannot take prints zeros. */
+static void
+json_msg_time(int64_t secs, char buf[21])
+{
+	struct tm tm;
+	time_t t = (time_t)secs;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+		snprintf(buf, 21, "%s", "0000-00-00T00:00:00Z");
+}
+
+/* Serialise and release msg (which may be NULL after a failed pack). */
+static char *
+json_msg_dump(json_t *msg)
+{
+	char *s;
+
+	if (msg == NULL)
+		return NULL;
+	s = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	return s;
+}
+
+char *
+json_msg_counts(const char *sensor, uint64_t seq, int64_t minute,
+    const struct agg_row *rows, size_t nrows)
+{
+	const struct agg_row *r;
+	char ts[21];
+	json_t *arr;
+	size_t i;
+
+	if (nrows == 0 || (arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < nrows; i++) {
+		r = &rows[i];
+		if (json_msg_row_empty(r))
+			continue;
+		if (json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:I}",
+		    "country", r->cc,
+		    "requests", json_msg_int(r->requests),
+		    "tls_handshakes", json_msg_int(r->tls_handshakes),
+		    "clients", json_msg_int(r->clients))) == -1) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	json_msg_time(minute, ts);
+	/* "o" steals arr, also when the pack fails. */
+	return json_msg_dump(json_pack("{s:i,s:s,s:s,s:I,s:s,s:I,s:s,s:o}",
+	    "v", WIRE_VERSION,
+	    "type", "counts",
+	    "sensor", sensor,
+	    "seq", json_msg_int(seq),
+	    "minute", ts,
+	    "minute_ts", (json_int_t)minute,
+	    "class", rows[0].cls_name,
+	    "rows", arr));
+}
+
+char *
+json_msg_minute(const char *sensor, uint64_t seq, const struct agg_minute *m)
+{
+	const struct agg_row *r, *last = NULL;
+	uint64_t requests = 0, tls = 0, nrows = 0;
+	char ts[21];
+	json_t *classes;
+	size_t i;
+
+	if ((classes = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < m->nrows; i++) {
+		r = &m->rows[i];
+		if (json_msg_row_empty(r))
+			continue;
+		requests += r->requests;
+		tls += r->tls_handshakes;
+		nrows++;
+		/* Rows come sorted by class: a new class starts a run. */
+		if (last != NULL && last->cls == r->cls)
+			continue;
+		last = r;
+		if (json_array_append_new(classes,
+		    json_string(r->cls_name)) == -1) {
+			json_decref(classes);
+			return NULL;
+		}
+	}
+	json_msg_time(m->minute, ts);
+	return json_msg_dump(json_pack("{s:i,s:s,s:s,s:I,s:s,s:I,s:o,"
+	    "s:I,s:I,s:I}",
+	    "v", WIRE_VERSION,
+	    "type", "minute",
+	    "sensor", sensor,
+	    "seq", json_msg_int(seq),
+	    "minute", ts,
+	    "minute_ts", (json_int_t)m->minute,
+	    "classes", classes,
+	    "requests", json_msg_int(requests),
+	    "tls_handshakes", json_msg_int(tls),
+	    "rows", json_msg_int(nrows)));
+}
+
+char *
+json_msg_stats(const char *sensor, uint64_t seq, int64_t now_us,
+    uint64_t uptime_s, const struct stats *st)
+{
+	char ts[21];
+	json_t *counters;
+	int64_t secs;
+
+	if ((counters = json_object()) == NULL)
+		return NULL;
+	/* Every STATS_FIELDS counter, so new ones appear without edits here. */
+#define JSON_MSG_COUNTER(name)						\
+	if (json_object_set_new(counters, #name,			\
+	    json_integer(json_msg_int(st->name))) == -1) {		\
+		json_decref(counters);					\
+		return NULL;						\
+	}
+	STATS_FIELDS(JSON_MSG_COUNTER)
+#undef JSON_MSG_COUNTER
+
+	/* Floor division, so times before 1970 still round down. */
+	secs = now_us / 1000000;
+	if (now_us % 1000000 < 0)
+		secs--;
+	json_msg_time(secs, ts);
+	return json_msg_dump(json_pack("{s:i,s:s,s:s,s:I,s:s,s:I,s:o}",
+	    "v", WIRE_VERSION,
+	    "type", "stats",
+	    "sensor", sensor,
+	    "seq", json_msg_int(seq),
+	    "time", ts,
+	    "uptime_s", json_msg_int(uptime_s),
+	    "counters", counters));
+}
+
+int
+json_msg_string_ok(const char *s)
+{
+	json_t *j;
+
+	if (s == NULL || (j = json_string(s)) == NULL)
+		return 0;
+	json_decref(j);
+	return 1;
+}

@@ -1,0 +1,172 @@
+/*
+ * test_agg.c - minutes by packet time: closing with grace, late hits,
+ * sorting by class name then country, distinct clients, bounded slots.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+
+#define MIN_US	INT64_C(60000000)
+#define T0	(INT64_C(1478631600) * 1000000)	/* 2016-11-08T19:00:00Z */
+
+static const char classes[3][CONFIG_CLASS_MAX + 1] = {
+	"immigrate", "eta", "other",
+};
+
+struct out {
+	int64_t		minute[32];
+	size_t		nrows[32];
+	char		first[32][64];
+	uint64_t	req0[32], cli0[32];
+	size_t		n;
+	uint64_t	total_req;
+};
+
+static void
+emit(void *arg, const struct agg_minute *m)
+{
+	struct out *o = arg;
+	size_t i;
+
+	ck_assert_uint_lt(o->n, 32);
+	o->minute[o->n] = m->minute;
+	o->nrows[o->n] = m->nrows;
+	if (m->nrows > 0) {
+		strcpy(o->first[o->n], m->rows[0].cls_name);
+		strcat(o->first[o->n], "/");
+		strcat(o->first[o->n], m->rows[0].cc);
+		o->req0[o->n] = m->rows[0].requests;
+		o->cli0[o->n] = m->rows[0].clients;
+	}
+	for (i = 0; i < m->nrows; i++)
+		o->total_req += m->rows[i].requests;
+	/* rows sorted by class name then country */
+	for (i = 1; i < m->nrows; i++) {
+		int c = strcmp(m->rows[i - 1].cls_name, m->rows[i].cls_name);
+
+		ck_assert(c < 0 || (c == 0 &&
+		    strcmp(m->rows[i - 1].cc, m->rows[i].cc) < 0));
+	}
+	o->n++;
+}
+
+START_TEST(test_close_with_grace)
+{
+	struct agg *a = agg_new(classes, 3, 5);
+	struct out o;
+	struct agg_stats st;
+
+	memset(&o, 0, sizeof(o));
+	agg_hit(a, T0 + 1000, 0, "US", AGG_REQUEST, 1, emit, &o);
+	agg_hit(a, T0 + 2000, 1, "MX", AGG_REQUEST, 2, emit, &o);
+	agg_hit(a, T0 + 3000, 1, "GB", AGG_TLS, 2, emit, &o);
+	agg_hit(a, T0 + 4000, 1, "GB", AGG_REQUEST, 3, emit, &o);
+	agg_hit(a, T0 + 5000, 1, "GB", AGG_REQUEST, 3, emit, &o);
+	/* next minute, still within grace: minute 0 stays open */
+	agg_hit(a, T0 + MIN_US + 4000000, 2, "ZZ", AGG_REQUEST, 9, emit, &o);
+	ck_assert_uint_eq(o.n, 0);
+	/* a hit for minute 0 inside grace still counts */
+	agg_hit(a, T0 + 59000000, 0, "US", AGG_REQUEST, 1, emit, &o);
+	agg_tick(a, T0 + MIN_US + 5000000, emit, &o);
+	ck_assert_uint_eq(o.n, 1);
+	ck_assert_int_eq(o.minute[0], T0 / 1000000);
+	ck_assert_uint_eq(o.nrows[0], 3);
+	ck_assert_str_eq(o.first[0], "eta/GB");
+	ck_assert_uint_eq(o.req0[0], 2);
+	ck_assert_uint_eq(o.cli0[0], 2);	/* clients 2 and 3 */
+	/* now late */
+	agg_hit(a, T0 + 1, 0, "US", AGG_REQUEST, 1, emit, &o);
+	agg_get_stats(a, &st);
+	ck_assert_uint_eq(st.late, 1);
+	agg_flush(a, emit, &o);
+	ck_assert_uint_eq(o.n, 2);
+	ck_assert_uint_eq(o.total_req, 6);
+	agg_free(a);
+}
+END_TEST
+
+START_TEST(test_time_jumps_and_slots)
+{
+	struct agg *a = agg_new(classes, 3, 0);
+	struct out o;
+	int i;
+
+	memset(&o, 0, sizeof(o));
+	/* hits in 20 different future minutes, out of order within grace 0 */
+	for (i = 0; i < 20; i++)
+		agg_hit(a, T0 + i * MIN_US, 0, "CA", AGG_REQUEST,
+		    (uint64_t)i, emit, &o);
+	ck_assert_uint_eq(o.n, 19);
+	agg_flush(a, emit, &o);
+	ck_assert_uint_eq(o.n, 20);
+	for (i = 1; i < 20; i++)
+		ck_assert_int_lt(o.minute[i - 1], o.minute[i]);
+	ck_assert_uint_eq(o.total_req, 20);
+	agg_free(a);
+}
+END_TEST
+
+START_TEST(test_many_clients_and_bad_country)
+{
+	struct agg *a = agg_new(classes, 3, 5);
+	struct out o;
+	uint64_t i;
+
+	memset(&o, 0, sizeof(o));
+	for (i = 0; i < 5000; i++)
+		agg_hit(a, T0 + (int64_t)i, 1, "BR", AGG_REQUEST,
+		    hll_mix64(i % 700), emit, &o);
+	agg_hit(a, T0, 9, "b?", AGG_REQUEST, 1, emit, &o); /* clamped */
+	agg_flush(a, emit, &o);
+	ck_assert_uint_eq(o.n, 1);
+	ck_assert_uint_eq(o.nrows[0], 2);
+	ck_assert_str_eq(o.first[0], "eta/BR");
+	ck_assert_uint_eq(o.req0[0], 5000);
+	ck_assert_uint_eq(o.cli0[0], 700);
+	agg_free(a);
+}
+END_TEST
+
+START_TEST(test_negative_time)
+{
+	struct agg *a = agg_new(classes, 3, 5);
+	struct out o;
+
+	memset(&o, 0, sizeof(o));
+	agg_hit(a, -1, 0, "US", AGG_REQUEST, 1, emit, &o);
+	agg_flush(a, emit, &o);
+	ck_assert_uint_eq(o.n, 1);
+	ck_assert_int_eq(o.minute[0], -60);
+	agg_free(a);
+	ck_assert_ptr_null(agg_new(classes, 0, 5));
+	ck_assert_ptr_null(agg_new(classes, 3, -1));
+}
+END_TEST
+
+static Suite *
+agg_suite(void)
+{
+	Suite *s = suite_create("agg");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_close_with_grace);
+	tcase_add_test(tc, test_time_jumps_and_slots);
+	tcase_add_test(tc, test_many_clients_and_bad_country);
+	tcase_add_test(tc, test_negative_time);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(agg_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

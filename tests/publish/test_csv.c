@@ -1,0 +1,482 @@
+/*
+ * test_csv.c - exact CSV bytes, append, header check, torn-row repair,
+ * standard output, write errors.
+ *
+ * Each test works in its own mkdtemp directory.  Write errors come from
+ * /dev/full (ENOSPC) and from RLIMIT_FSIZE (EFBIG), which fails a write
+ * half way through a minute.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csv.h"
+
+#define HDR	CSV_HEADER "\n"
+#define MIN0	1478631600	/* 2016-11-08T19:00:00Z */
+
+static const struct agg_row rows0[] = {
+	{ 0, "eta", "CA", 10, 2, 7, NULL },
+	{ 0, "eta", "MX", 0, 0, 0, NULL },	/* empty: not written */
+	{ 0, "eta", "US", 0, 3, 3, NULL },
+	{ 1, "immigrate", "--", 5, 0, 4, NULL },
+};
+static const char out0[] =
+	"2016-11-08T19:00:00Z,eta,CA,10,2,7\n"
+	"2016-11-08T19:00:00Z,eta,US,0,3,3\n"
+	"2016-11-08T19:00:00Z,immigrate,--,5,0,4\n";
+
+static const struct agg_row rows1[] = {
+	{ 1, "immigrate", "FR", 18446744073709551615ULL, 1, 1, NULL },
+};
+static const char out1[] =
+	"2016-11-08T19:01:00Z,immigrate,FR,18446744073709551615,1,1\n";
+
+static const struct agg_minute min0 = { MIN0, rows0, 4 };
+static const struct agg_minute min1 = { MIN0 + 60, rows1, 1 };
+
+static char dir[64];
+static char path[128];
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_csv.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out.csv", dir);
+}
+
+static void
+teardown(void)
+{
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Whole file as a NUL-terminated string (the CSV holds no NULs). */
+static char *
+slurp(const char *p)
+{
+	FILE *f;
+	char *buf;
+	long n;
+
+	ck_assert_ptr_nonnull(f = fopen(p, "rb"));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	ck_assert_int_ge(n = ftell(f), 0);
+	rewind(f);
+	ck_assert_ptr_nonnull(buf = malloc((size_t)n + 1));
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+spit(const char *p, const char *s)
+{
+	FILE *f;
+
+	ck_assert_ptr_nonnull(f = fopen(p, "wb"));
+	ck_assert_uint_eq(fwrite(s, 1, strlen(s), f), strlen(s));
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+assert_file(const char *p, const char *want)
+{
+	char *got = slurp(p);
+
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+static struct csv_out *
+open_ok(const char *p)
+{
+	struct csv_out *c;
+	char err[256] = "";
+
+	c = csv_open(p, err, sizeof(err));
+	ck_assert_msg(c != NULL, "csv_open: %s", err);
+	return c;
+}
+
+static void
+write_ok(struct csv_out *c, const struct agg_minute *m)
+{
+	ck_assert_int_eq(csv_write_minute(c, m), 0);
+}
+
+START_TEST(test_format_minute)
+{
+	char buf[21];
+
+	csv_format_minute(0, buf);
+	ck_assert_str_eq(buf, "1970-01-01T00:00:00Z");
+	csv_format_minute(MIN0, buf);
+	ck_assert_str_eq(buf, "2016-11-08T19:00:00Z");
+	csv_format_minute(951782400, buf);	/* leap day of 2000 */
+	ck_assert_str_eq(buf, "2000-02-29T00:00:00Z");
+	csv_format_minute(253402300740LL, buf);
+	ck_assert_str_eq(buf, "9999-12-31T23:59:00Z");
+	/* Year 10000 and gmtime's failure do not overflow buf. */
+	csv_format_minute(253402300800LL, buf);
+	ck_assert_str_eq(buf, "0000-00-00T00:00:00Z");
+	csv_format_minute(INT64_MAX, buf);
+	ck_assert_str_eq(buf, "0000-00-00T00:00:00Z");
+}
+END_TEST
+
+START_TEST(test_new_file)
+{
+	struct agg_minute empty = { MIN0 + 120, rows0 + 1, 1 };
+	struct agg_minute none = { MIN0 + 180, NULL, 0 };
+	struct csv_out *c;
+
+	c = open_ok(path);
+	/* The header is there as soon as the file is opened. */
+	assert_file(path, HDR);
+	write_ok(c, &min0);
+	assert_file(path, HDR "2016-11-08T19:00:00Z,eta,CA,10,2,7\n"
+	    "2016-11-08T19:00:00Z,eta,US,0,3,3\n"
+	    "2016-11-08T19:00:00Z,immigrate,--,5,0,4\n");
+	write_ok(c, &min1);
+	/* Minutes with nothing to say write nothing. */
+	write_ok(c, &empty);
+	write_ok(c, &none);
+	ck_assert_uint_eq(csv_repaired(c), 0);
+	ck_assert_int_eq(csv_close(c), 0);
+	{
+		char want[sizeof(HDR) + sizeof(out0) + sizeof(out1)];
+
+		snprintf(want, sizeof(want), "%s%s%s", HDR, out0, out1);
+		assert_file(path, want);
+	}
+}
+END_TEST
+
+START_TEST(test_append_one_header)
+{
+	struct csv_out *c;
+	char want[sizeof(HDR) + sizeof(out0) + sizeof(out1)];
+
+	c = open_ok(path);
+	write_ok(c, &min0);
+	ck_assert_int_eq(csv_close(c), 0);
+	c = open_ok(path);
+	write_ok(c, &min1);
+	ck_assert_int_eq(csv_close(c), 0);
+	/* A third open with nothing written leaves the file alone. */
+	c = open_ok(path);
+	ck_assert_int_eq(csv_close(c), 0);
+	snprintf(want, sizeof(want), "%s%s%s", HDR, out0, out1);
+	assert_file(path, want);
+}
+END_TEST
+
+START_TEST(test_existing_empty_file)
+{
+	struct csv_out *c;
+
+	spit(path, "");
+	c = open_ok(path);
+	ck_assert_int_eq(csv_close(c), 0);
+	assert_file(path, HDR);
+}
+END_TEST
+
+START_TEST(test_different_header)
+{
+	static const char *const bad[] = {
+		"a,b,c\n1,2,3\n",
+		CSV_HEADER ",extra\n",
+		CSV_HEADER "X",		/* no newline, not a prefix */
+		"minute_utc,class,country\n",	/* older, shorter header */
+		"hello",
+		"\n",
+		"MINUTE_UTC,class,country,requests,tls_handshakes,clients\n",
+	};
+	char err[256], want[256];
+	size_t i;
+
+	snprintf(want, sizeof(want),
+	    "%s: existing file has a different header", path);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		spit(path, bad[i]);
+		err[0] = '\0';
+		ck_assert_ptr_null(csv_open(path, err, sizeof(err)));
+		ck_assert_str_eq(err, want);
+		/* The file is not touched. */
+		assert_file(path, bad[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_torn_row)
+{
+	static const char torn[] = "2016-11-08T19:01:00Z,eta,C";
+	struct csv_out *c;
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", HDR, out0, torn);
+	spit(path, buf);
+	c = open_ok(path);
+	ck_assert_uint_eq(csv_repaired(c), strlen(torn));
+	snprintf(buf, sizeof(buf), "%s%s", HDR, out0);
+	assert_file(path, buf);
+	write_ok(c, &min1);
+	ck_assert_int_eq(csv_close(c), 0);
+	snprintf(buf, sizeof(buf), "%s%s%s", HDR, out0, out1);
+	assert_file(path, buf);
+}
+END_TEST
+
+/* A torn tail longer than the backward scan's block. */
+START_TEST(test_torn_long)
+{
+	struct csv_out *c;
+	size_t n = 10000, h = strlen(HDR);
+	char *buf;
+
+	ck_assert_ptr_nonnull(buf = malloc(h + n + 1));
+	memcpy(buf, HDR, h);
+	memset(buf + h, 'x', n);
+	buf[h + n] = '\0';
+	spit(path, buf);
+	c = open_ok(path);
+	ck_assert_uint_eq(csv_repaired(c), n);
+	ck_assert_int_eq(csv_close(c), 0);
+	assert_file(path, HDR);
+	free(buf);
+}
+END_TEST
+
+/* A crash while writing the header leaves a piece of it: start over. */
+START_TEST(test_torn_header)
+{
+	struct csv_out *c;
+
+	spit(path, "minute_utc,cla");
+	c = open_ok(path);
+	ck_assert_uint_eq(csv_repaired(c), 14);
+	write_ok(c, &min1);
+	ck_assert_int_eq(csv_close(c), 0);
+	{
+		char want[sizeof(HDR) + sizeof(out1)];
+
+		snprintf(want, sizeof(want), "%s%s", HDR, out1);
+		assert_file(path, want);
+	}
+}
+END_TEST
+
+/* Header without its newline: torn too. */
+START_TEST(test_torn_header_newline)
+{
+	struct csv_out *c;
+
+	spit(path, CSV_HEADER);
+	c = open_ok(path);
+	ck_assert_uint_eq(csv_repaired(c), strlen(CSV_HEADER));
+	ck_assert_int_eq(csv_close(c), 0);
+	assert_file(path, HDR);
+}
+END_TEST
+
+START_TEST(test_quoting)
+{
+	static const struct agg_row rows[] = {
+		{ 0, "we\"ird,name", "A,", 1, 0, 1, NULL },
+		{ 1, "cr\rlf\n", "\"", 2, 0, 1, NULL },
+		{ 2, "plain", "", 3, 0, 1, NULL },
+	};
+	static const struct agg_minute m = { MIN0, rows, 3 };
+	struct csv_out *c;
+
+	c = open_ok(path);
+	write_ok(c, &m);
+	ck_assert_int_eq(csv_close(c), 0);
+	assert_file(path, HDR
+	    "2016-11-08T19:00:00Z,\"we\"\"ird,name\",\"A,\",1,0,1\n"
+	    "2016-11-08T19:00:00Z,\"cr\rlf\n\",\"\"\"\",2,0,1\n"
+	    "2016-11-08T19:00:00Z,plain,,3,0,1\n");
+}
+END_TEST
+
+/* Point standard output at file; returns the saved descriptor. */
+static int
+stdout_to(const char *file)
+{
+	int saved, fd;
+
+	fflush(stdout);
+	ck_assert_int_ne(saved = dup(STDOUT_FILENO), -1);
+	ck_assert_int_ne(fd = open(file, O_WRONLY | O_CREAT | O_TRUNC,
+	    0600), -1);
+	ck_assert_int_ne(dup2(fd, STDOUT_FILENO), -1);
+	close(fd);
+	return saved;
+}
+
+static void
+stdout_restore(int saved)
+{
+	ck_assert_int_ne(dup2(saved, STDOUT_FILENO), -1);
+	close(saved);
+}
+
+START_TEST(test_stdout)
+{
+	struct csv_out *c;
+	char want[sizeof(HDR) + sizeof(out0)];
+	int saved;
+
+	saved = stdout_to(path);
+	c = open_ok("-");
+	write_ok(c, &min0);
+	ck_assert_int_eq(csv_close(c), 0);
+	/* csv_close leaves standard output open. */
+	ck_assert_int_ne(fcntl(STDOUT_FILENO, F_GETFD), -1);
+	stdout_restore(saved);
+	snprintf(want, sizeof(want), "%s%s", HDR, out0);
+	assert_file(path, want);
+}
+END_TEST
+
+START_TEST(test_dev_full_open)
+{
+	char err[256], want[256];
+
+	ck_assert_ptr_null(csv_open("/dev/full", err, sizeof(err)));
+	snprintf(want, sizeof(want), "/dev/full: %s", strerror(ENOSPC));
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+START_TEST(test_dev_full_write)
+{
+	struct csv_out *c;
+	int saved, fd;
+
+	saved = stdout_to(path);
+	c = open_ok("-");
+	/* Header written; now the disk "fills up". */
+	ck_assert_int_ne(fd = open("/dev/full", O_WRONLY), -1);
+	ck_assert_int_ne(dup2(fd, STDOUT_FILENO), -1);
+	close(fd);
+	errno = 0;
+	ck_assert_int_eq(csv_write_minute(c, &min0), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(csv_close(c), 0);
+	stdout_restore(saved);
+	assert_file(path, HDR);
+}
+END_TEST
+
+/* A write failing half way through a minute leaves no part of it. */
+START_TEST(test_partial_write_undone)
+{
+	struct csv_out *c;
+	struct rlimit old, lim;
+	char want[sizeof(HDR) + sizeof(out1)];
+	int rc, saved, lim_rc;
+
+	c = open_ok(path);
+	write_ok(c, &min1);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	/* Room for the first row of min0 but not the whole minute. */
+	lim.rlim_cur = (rlim_t)(strlen(HDR) + strlen(out1) + 40);
+	/*
+	 * No ck_assert while the limit holds: every ck_assert writes to
+	 * Check's own message file, which the limit would cut too.
+	 */
+	if (setrlimit(RLIMIT_FSIZE, &lim) == 0) {
+		errno = 0;
+		rc = csv_write_minute(c, &min0);
+		saved = errno;
+		lim_rc = setrlimit(RLIMIT_FSIZE, &old);
+	} else
+		rc = saved = lim_rc = -1;
+	signal(SIGXFSZ, SIG_DFL);
+	ck_assert_int_eq(lim_rc, 0);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(saved, EFBIG);
+	snprintf(want, sizeof(want), "%s%s", HDR, out1);
+	assert_file(path, want);
+	/* And the next minute goes on cleanly. */
+	write_ok(c, &min1);
+	ck_assert_int_eq(csv_close(c), 0);
+	{
+		char want2[sizeof(HDR) + 2 * sizeof(out1)];
+
+		snprintf(want2, sizeof(want2), "%s%s%s", HDR, out1, out1);
+		assert_file(path, want2);
+	}
+}
+END_TEST
+
+START_TEST(test_open_errors)
+{
+	char err[256], want[256];
+
+	ck_assert_ptr_null(csv_open("/nonexistent-dir/x.csv", err,
+	    sizeof(err)));
+	snprintf(want, sizeof(want), "/nonexistent-dir/x.csv: %s",
+	    strerror(ENOENT));
+	ck_assert_str_eq(err, want);
+	/* A directory. */
+	ck_assert_ptr_null(csv_open(dir, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s: %s", dir, strerror(EISDIR));
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(csv_close(NULL), 0);
+}
+END_TEST
+
+static Suite *
+csv_suite(void)
+{
+	Suite *s = suite_create("csv");
+	TCase *tc = tcase_create("csv");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_format_minute);
+	tcase_add_test(tc, test_new_file);
+	tcase_add_test(tc, test_append_one_header);
+	tcase_add_test(tc, test_existing_empty_file);
+	tcase_add_test(tc, test_different_header);
+	tcase_add_test(tc, test_torn_row);
+	tcase_add_test(tc, test_torn_long);
+	tcase_add_test(tc, test_torn_header);
+	tcase_add_test(tc, test_torn_header_newline);
+	tcase_add_test(tc, test_quoting);
+	tcase_add_test(tc, test_stdout);
+	tcase_add_test(tc, test_dev_full_open);
+	tcase_add_test(tc, test_dev_full_write);
+	tcase_add_test(tc, test_partial_write_undone);
+	tcase_add_test(tc, test_open_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(csv_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
