@@ -31,6 +31,7 @@ struct flow {
 	uint8_t		seq_known[2];
 	uint8_t		syn[2];
 	uint8_t		fin[2];
+	int32_t		ooo[2];		/* out-of-order buffers, -1: none */
 	struct stream	st[2];		/* [0]: sent by a, [1]: sent by b */
 };
 
@@ -46,6 +47,8 @@ struct flow_table {
 	uint32_t		 count;
 	uint32_t		 head, tail;	/* LRU: head newest */
 };
+
+static void	ooo_giveup(struct flow_table *, struct flow *, int);
 
 void
 flow_config_default(struct flow_config *c)
@@ -65,7 +68,7 @@ flow_new(const struct flow_config *cfg, struct stats *st, hit_fn on_hit,
 	size_t nb = 1;
 
 	if (cfg->max_flows == 0 || cfg->max_flows >= NIL / 2 ||
-	    cfg->head_limit < 64)
+	    cfg->head_limit < FLOW_MIN_HEAD)
 		return NULL;
 	while (nb < cfg->max_flows)
 		nb <<= 1;
@@ -192,6 +195,8 @@ flow_remove(struct flow_table *ft, uint32_t i)
 	struct flow *f = &ft->flows[i];
 	uint32_t *pp = &ft->buckets[key_hash(ft, &f->key)];
 
+	ooo_giveup(ft, f, 0);
+	ooo_giveup(ft, f, 1);
 	while (*pp != i)
 		pp = &ft->flows[*pp].hnext;
 	*pp = f->hnext;
@@ -232,6 +237,7 @@ flow_insert(struct flow_table *ft, const struct flow_key *k, uint32_t b,
 
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
+	f->ooo[0] = f->ooo[1] = -1;
 	stream_init(&f->st[0], mid_stream);
 	stream_init(&f->st[1], mid_stream);
 	f->hnext = ft->buckets[b];
@@ -255,47 +261,152 @@ flow_expire(struct flow_table *ft, int64_t now_us)
 }
 
 /*
- * Bytes at seq from one direction: trim what was delivered before, pass
- * the rest on in order.  Sequence arithmetic is modulo 2^32 (RFC 793 3.3).
+ * Out-of-order segments of one direction wait in a pool buffer: a sorted
+ * table of segment descriptors, then their bytes.  The buffer is bounded;
+ * when it cannot take a segment the hole is given up on.
  */
+#define OOO_MAX_SEGS	32
+
+struct ooo_seg {
+	uint32_t	seq, len, wire, off;
+};
+
+struct ooo {
+	uint32_t	n, used;
+	struct ooo_seg	seg[OOO_MAX_SEGS];
+	uint8_t		data[];
+};
+
+static struct ooo *
+ooo_get(struct flow_table *ft, struct flow *f, int d)
+{
+	return f->ooo[d] < 0 ? NULL :
+	    (struct ooo *)(void *)stream_pool_mem(&ft->env, f->ooo[d]);
+}
+
+static void
+ooo_release(struct flow_table *ft, struct flow *f, int d)
+{
+	stream_pool_put(&ft->env, f->ooo[d]);
+	f->ooo[d] = -1;
+}
+
+/* Keep a segment that is ahead of the next expected byte.  0 or -1. */
+static int
+ooo_add(struct flow_table *ft, struct flow *f, int d, uint32_t seq,
+    const uint8_t *p, size_t n, size_t wire)
+{
+	size_t cap = ft->cfg.head_limit - sizeof(struct ooo);
+	struct ooo *o;
+	uint32_t i;
+
+	if (f->ooo[d] < 0) {
+		if ((f->ooo[d] = stream_pool_get(&ft->env)) < 0)
+			return -1;
+		o = ooo_get(ft, f, d);
+		o->n = o->used = 0;
+	}
+	o = ooo_get(ft, f, d);
+	if (o->n == OOO_MAX_SEGS || n > cap - o->used)
+		return -1;
+	for (i = o->n; i > 0 && (int32_t)(o->seg[i - 1].seq - seq) > 0; i--)
+		o->seg[i] = o->seg[i - 1];
+	o->seg[i] = (struct ooo_seg){ seq, (uint32_t)n, (uint32_t)wire,
+	    o->used };
+	memcpy(o->data + o->used, p, n);
+	o->used += (uint32_t)n;
+	o->n++;
+	ft->stats->out_of_order++;
+	return 0;
+}
+
+/*
+ * Bytes at seq, which is not after the next expected byte: cut what was
+ * delivered before (retransmissions keep the first copy of every byte),
+ * pass the rest on.  Sequence arithmetic is modulo 2^32 (RFC 9293 3.4).
+ */
+static void
+flow_take(struct flow_table *ft, struct flow *f, int d, uint32_t seq,
+    const uint8_t *p, size_t n, size_t wire)
+{
+	struct stream *st = &f->st[d];
+	const struct ip_addr *src = d == 0 ? &f->key.a : &f->key.b;
+	uint32_t behind = f->next_seq[d] - seq;
+
+	if (behind >= wire) {
+		ft->stats->retransmitted_bytes += wire;
+		return;
+	}
+	ft->stats->retransmitted_bytes += behind;
+	f->next_seq[d] = seq + (uint32_t)wire;
+	if (behind >= n) {			/* the new bytes were not captured */
+		stream_gap(&ft->env, st);
+		return;
+	}
+	stream_data(&ft->env, st, src, p + behind, n - behind);
+	if (n < wire)				/* cut by the snapshot length */
+		stream_gap(&ft->env, st);
+}
+
+/* Pass on the waiting segments that are now in order. */
+static void
+ooo_drain(struct flow_table *ft, struct flow *f, int d)
+{
+	struct ooo *o = ooo_get(ft, f, d);
+	struct ooo_seg sg;
+
+	while (o != NULL && o->n > 0 &&
+	    (int32_t)(o->seg[0].seq - f->next_seq[d]) <= 0) {
+		sg = o->seg[0];
+		memmove(&o->seg[0], &o->seg[1], --o->n * sizeof(o->seg[0]));
+		flow_take(ft, f, d, sg.seq, o->data + sg.off, sg.len, sg.wire);
+	}
+	if (o != NULL && o->n == 0)
+		ooo_release(ft, f, d);
+}
+
+/* Give up on the holes: pass on everything that waits, gaps and all. */
+static void
+ooo_giveup(struct flow_table *ft, struct flow *f, int d)
+{
+	struct ooo *o;
+
+	while ((o = ooo_get(ft, f, d)) != NULL && o->n > 0) {
+		ft->stats->gaps++;
+		stream_gap(&ft->env, &f->st[d]);
+		f->next_seq[d] = o->seg[0].seq;
+		ooo_drain(ft, f, d);
+	}
+	if (f->ooo[d] >= 0)
+		ooo_release(ft, f, d);
+}
+
 static void
 flow_deliver(struct flow_table *ft, struct flow *f, int d,
     const struct segment *s, uint32_t seq)
 {
-	struct stream *st = &f->st[d];
-	const struct ip_addr *src = d == 0 ? &f->key.a : &f->key.b;
-	const uint8_t *p = s->payload;
-	size_t n = s->len;
-	uint32_t behind;
-	int32_t off;
-
 	if (!f->seq_known[d]) {
 		f->next_seq[d] = seq;
 		f->seq_known[d] = 1;
 	}
-	off = (int32_t)(seq - f->next_seq[d]);
-	if (off < 0) {
-		behind = f->next_seq[d] - seq;
-		if (behind >= s->wire_len) {
-			ft->stats->retransmitted_bytes += s->wire_len;
-			return;
-		}
-		ft->stats->retransmitted_bytes += behind;
-		if (behind >= n) {		/* new bytes not captured */
+	if (!stream_wants_data(&f->st[d])) {
+		if ((int32_t)(seq + (uint32_t)s->wire_len - f->next_seq[d]) > 0)
 			f->next_seq[d] = seq + (uint32_t)s->wire_len;
-			stream_gap(&ft->env, st);
-			return;
-		}
-		p += behind;
-		n -= behind;
-	} else if (off > 0) {
-		ft->stats->gaps++;
-		stream_gap(&ft->env, st);
+		return;
 	}
-	stream_data(&ft->env, st, src, p, n);
-	f->next_seq[d] = seq + (uint32_t)s->wire_len;
-	if (s->len < s->wire_len)		/* cut by the snapshot length */
-		stream_gap(&ft->env, st);
+	if ((int32_t)(seq - f->next_seq[d]) > 0) {
+		if (ooo_add(ft, f, d, seq, s->payload, s->len,
+		    s->wire_len) == 0)
+			return;
+		ooo_giveup(ft, f, d);
+		if ((int32_t)(seq - f->next_seq[d]) > 0) {
+			ft->stats->gaps++;
+			stream_gap(&ft->env, &f->st[d]);
+			f->next_seq[d] = seq;
+		}
+	}
+	flow_take(ft, f, d, seq, s->payload, s->len, s->wire_len);
+	ooo_drain(ft, f, d);
 }
 
 static void
@@ -309,6 +420,8 @@ flow_syn(struct flow_table *ft, struct flow *f, int d,
 	} else {
 		if (f->syn[d] || f->seq_known[d]) {
 			/* A new connection on the same ports. */
+			ooo_giveup(ft, f, 0);
+			ooo_giveup(ft, f, 1);
 			stream_fini(&ft->env, &f->st[0]);
 			stream_fini(&ft->env, &f->st[1]);
 			stream_init(&f->st[1 - d], false);

@@ -31,6 +31,7 @@ struct flow_config {
 #define FLOW_DEFAULT_HEAD	16384
 #define FLOW_DEFAULT_BUFS	1024
 #define FLOW_DEFAULT_IDLE	300
+#define FLOW_MIN_HEAD		1024
 
 void	flow_config_default(struct flow_config *);
 

@@ -144,7 +144,7 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_HEAD:
 			o->flow.head_limit = (size_t)parse_long("--head-limit",
-			    optarg, 256, 1L << 20);
+			    optarg, FLOW_MIN_HEAD, 1L << 20);
 			break;
 		case O_STATS:
 			o->stats_interval = (double)parse_long(

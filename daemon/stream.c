@@ -87,6 +87,31 @@ buf_put(struct stream_env *env, struct stream *s)
 	s->buflen = 0;
 }
 
+int32_t
+stream_pool_get(struct stream_env *env)
+{
+	return buf_get(env);
+}
+
+void
+stream_pool_put(struct stream_env *env, int32_t i)
+{
+	if (i >= 0)
+		env->free_bufs[env->nfree++] = i;
+}
+
+uint8_t *
+stream_pool_mem(struct stream_env *env, int32_t i)
+{
+	return env->bufs[i];
+}
+
+bool
+stream_wants_data(const struct stream *s)
+{
+	return s->state != STREAM_IGNORE;
+}
+
 void
 stream_init(struct stream *s, bool mid_stream)
 {
@@ -124,8 +149,9 @@ stream_gap(struct stream_env *env, struct stream *s)
 	buf_put(env, s);
 	if (s->state == STREAM_IGNORE)
 		return;
+	/* Requests mostly start segments: try the next one's first byte. */
 	s->state = STREAM_RESYNC;
-	s->line_start = false;
+	s->line_start = true;
 }
 
 static void

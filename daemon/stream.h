@@ -87,6 +87,15 @@ void	stream_data(struct stream_env *, struct stream *,
 	    const struct ip_addr *src, const uint8_t *p, size_t n);
 /* Bytes were lost before the next ones: drop partial state, resync. */
 void	stream_gap(struct stream_env *, struct stream *);
+/* Is anything still looked for in this direction? */
+bool	stream_wants_data(const struct stream *);
+/*
+ * The pool of head_limit-sized buffers, also lent to flow.c for
+ * out-of-order segments: an index (-1 when the pool is exhausted).
+ */
+int32_t	stream_pool_get(struct stream_env *);
+void	stream_pool_put(struct stream_env *, int32_t);
+uint8_t	*stream_pool_mem(struct stream_env *, int32_t);
 /* Did the first bytes of a direction look like a response? */
 bool	stream_is_server(const struct stream *);
 

@@ -397,6 +397,92 @@ START_TEST(test_oversized_head)
 }
 END_TEST
 
+/* Segments of a head delivered in every order of 3 pieces. */
+START_TEST(test_out_of_order_permutations)
+{
+	static const int perm[6][3] = {
+		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
+		{ 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+	};
+	size_t n = strlen(req1), cut[4], a, b, k;
+	struct conn c;
+	int pi, j;
+
+	for (a = 1; a < n - 1; a += 5)
+		for (b = a + 1; b < n; b += 7)
+			for (pi = 0; pi < 6; pi++) {
+				cut[0] = 0, cut[1] = a, cut[2] = b, cut[3] = n;
+				conn_setup(&c, 16);
+				handshake(&c);
+				for (j = 0; j < 3; j++) {
+					k = (size_t)perm[pi][j];
+					send_at(&c, 1, c.cseq + (uint32_t)cut[k],
+					    TCP_ACK, req1 + cut[k],
+					    cut[k + 1] - cut[k]);
+				}
+				ck_assert_msg(c.hits.http == 1,
+				    "cuts %zu %zu perm %d: %u", a, b, pi,
+				    c.hits.http);
+				ck_assert_uint_eq(c.st.gaps, 0);
+				conn_done(&c);
+			}
+}
+END_TEST
+
+/* Second request first, then the first; duplicates of both after. */
+START_TEST(test_out_of_order_requests)
+{
+	static const char r2[] = "GET /two HTTP/1.1\r\nHost: a\r\n\r\n";
+	size_t n1 = strlen(req1), n2 = strlen(r2);
+	struct conn c;
+
+	conn_setup(&c, 16);
+	handshake(&c);
+	send_at(&c, 1, c.cseq + (uint32_t)n1, TCP_ACK, r2, n2);
+	ck_assert_uint_eq(c.hits.http, 0);
+	ck_assert_uint_eq(c.st.out_of_order, 1);
+	send_at(&c, 1, c.cseq, TCP_ACK, req1, n1);
+	ck_assert_uint_eq(c.hits.http, 2);
+	ck_assert_str_eq(c.hits.last_target, "/two");
+	send_at(&c, 1, c.cseq, TCP_ACK, req1, n1);
+	send_at(&c, 1, c.cseq + (uint32_t)n1, TCP_ACK, r2, n2);
+	ck_assert_uint_eq(c.hits.http, 2);
+	conn_done(&c);
+}
+END_TEST
+
+/* A hole never filled: given up when the window fills, or at close. */
+START_TEST(test_hole_given_up)
+{
+	static const char r2[] = "GET /two HTTP/1.1\r\nHost: a\r\n\r\n";
+	size_t n2 = strlen(r2);
+	struct conn c;
+	uint32_t at;
+	int i;
+
+	conn_setup(&c, 16);
+	handshake(&c);
+	at = c.cseq + 100;			/* 100 bytes lost */
+	for (i = 0; i < 40; i++) {		/* more than the window holds */
+		send_at(&c, 1, at, TCP_ACK, r2, n2);
+		at += (uint32_t)n2;
+	}
+	ck_assert_uint_ge(c.st.gaps, 1);
+	ck_assert_uint_eq(c.hits.http, 40);
+	/* and at close */
+	conn_done(&c);
+	conn_setup(&c, 16);
+	handshake(&c);
+	send_at(&c, 1, c.cseq + 10, TCP_ACK, r2, n2);
+	ck_assert_uint_eq(c.hits.http, 0);
+	send_at(&c, 1, c.cseq + 10 + (uint32_t)n2, TCP_FIN | TCP_ACK, NULL, 0);
+	send_at(&c, 0, c.sseq, TCP_FIN | TCP_ACK, NULL, 0);
+	ck_assert_uint_eq(c.hits.http, 1);
+	ck_assert_uint_eq(flow_count(c.ft), 0);
+	conn_done(&c);
+}
+END_TEST
+
 static Suite *
 flow_suite(void)
 {
@@ -415,6 +501,9 @@ flow_suite(void)
 	tcase_add_test(tc, test_tls_split);
 	tcase_add_test(tc, test_close_and_limits);
 	tcase_add_test(tc, test_oversized_head);
+	tcase_add_test(tc, test_out_of_order_permutations);
+	tcase_add_test(tc, test_out_of_order_requests);
+	tcase_add_test(tc, test_hole_given_up);
 	suite_add_tcase(s, tc);
 	return s;
 }
