@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -275,6 +276,36 @@ report_stats(const struct stats *st)
 #undef STATS_LOG
 }
 
+/* Counters kept outside the pipeline, refreshed before each report. */
+static void
+refresh_stats(struct capture *cap, struct pub *pub, struct stats *st)
+{
+	struct rusage ru;
+
+	capture_stats(cap, st);
+	if (pub != NULL)
+		st->pub_dropped = pub_dropped(pub);
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		st->peak_rss_kb = (uint64_t)ru.ru_maxrss;
+}
+
+static void
+report_summary(const struct options *o, const struct stats *st)
+{
+	if (o->rfile == NULL)
+		return;
+	log_notice("%s: %llu packets, %llu HTTP requests, %llu TLS "
+	    "handshakes, %llu late, %llu decode errors, %llu gaps; "
+	    "peak RSS %llu MiB", o->rfile,
+	    (unsigned long long)st->packets,
+	    (unsigned long long)st->http_requests,
+	    (unsigned long long)st->tls_handshakes,
+	    (unsigned long long)st->late_hits,
+	    (unsigned long long)st->decode_errors,
+	    (unsigned long long)st->gaps,
+	    (unsigned long long)(st->peak_rss_kb + 1023) / 1024);
+}
+
 static int
 run(struct capture *cap, struct pipeline *pl, struct pub *pub,
     const struct options *o)
@@ -299,14 +330,14 @@ run(struct capture *cap, struct pipeline *pl, struct pub *pub,
 		if (o->iface != NULL)
 			pipeline_tick(pl, now);
 		if (now >= next_stats) {
-			capture_stats(cap, st);
+			refresh_stats(cap, pub, st);
 			if (pub != NULL)
 				pub_send_stats(pub, st, now);
 			next_stats = now + (int64_t)(o->stats_interval * 1e6);
 		}
 	}
-	capture_stats(cap, st);
 	pipeline_flush(pl);
+	refresh_stats(cap, pub, st);
 	if (pub != NULL)
 		pub_send_stats(pub, st, wall_us());
 	return status;
@@ -362,6 +393,7 @@ main(int argc, char **argv)
 
 	status = run(cap, pl, pub, &o);
 	report_stats(pipeline_stats(pl));
+	report_summary(&o, pipeline_stats(pl));
 	if (csv != NULL && csv_close(csv) < 0) {
 		log_warn("%s", o.csv);
 		status = EX_IOERR;

@@ -36,7 +36,8 @@
 	X(pcap_dropped)							\
 	X(pcap_ifdropped)						\
 	X(pub_dropped)		/* messages ZeroMQ would not take */	\
-	X(csv_errors)		/* failed CSV writes */
+	X(csv_errors)		/* failed CSV writes */		\
+	X(peak_rss_kb)		/* peak resident memory, KiB */
 
 struct stats {
 #define STATS_MEMBER(name) uint64_t name;
