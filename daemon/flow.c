@@ -303,10 +303,11 @@ ooo_add(struct flow_table *ft, struct flow *f, int d, uint32_t seq,
 	if (f->ooo[d] < 0) {
 		if ((f->ooo[d] = stream_pool_get(&ft->env)) < 0)
 			return -1;
-		o = ooo_get(ft, f, d);
+		o = (struct ooo *)(void *)stream_pool_mem(&ft->env, f->ooo[d]);
 		o->n = o->used = 0;
+	} else {
+		o = (struct ooo *)(void *)stream_pool_mem(&ft->env, f->ooo[d]);
 	}
-	o = ooo_get(ft, f, d);
 	if (o->n == OOO_MAX_SEGS || n > cap - o->used)
 		return -1;
 	for (i = o->n; i > 0 && (int32_t)(o->seg[i - 1].seq - seq) > 0; i--)

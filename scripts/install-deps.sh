@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
 	build-essential cmake pkg-config git ca-certificates
 	libpcap-dev libmaxminddb-dev libzmq3-dev libjansson-dev check
-	libmaxmind-db-writer-perl mmdb-bin
+	libmaxmind-db-writer-perl mmdb-bin clang time
 	iproute2 curl procps python3
 )
 # npm fetches the default GeoIP database; keep an existing Node.js.

@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
-# Run the whole test suite: install what is missing, build with
-# AddressSanitizer and UndefinedBehaviorSanitizer and -Werror, run every
-# Check unit test and end-to-end test through CTest.
-#   scripts/test.sh            # sanitizer build in build-test/
-#   OS_BUILD_DIR=dir scripts/test.sh
+# The second command: the whole test suite.  Installs what is missing,
+# builds three ways with -Werror (gcc with AddressSanitizer and
+# UndefinedBehaviorSanitizer, gcc release hardened, clang), then runs every
+# Check unit test and end-to-end test through CTest on the sanitizer build;
+# tests that measure memory use the release build.
+#   scripts/test.sh
+#   OS_BUILD_DIR=dir scripts/test.sh      # build directories dir, dir-rel, dir-clang
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 dir=${OS_BUILD_DIR:-build-test}
+jobs=$(nproc)
+
+cmake -S . -B "$dir-rel" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOS_WERROR=ON >/dev/null
+cmake --build "$dir-rel" -j "$jobs"
+CC=clang cmake -S . -B "$dir-clang" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DOS_WERROR=ON >/dev/null
+cmake --build "$dir-clang" -j "$jobs"
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DOS_SANITIZE=ON \
 	-DOS_WERROR=ON >/dev/null
-cmake --build "$dir" -j "$(nproc)"
+cmake --build "$dir" -j "$jobs"
+
+export OS_REL_BIN=$PWD/$dir-rel
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$dir"
-ctest --output-on-failure -j "$(nproc)" --timeout 900
+ctest --output-on-failure -j "$jobs" --timeout 900
