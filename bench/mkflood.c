@@ -3,7 +3,7 @@
  *
  * The worst case for the connection table: a SYN flood or port scan, in
  * which every packet opens a connection nobody closes.  Each connection
- * has its own client address (11.0.0.0 upwards, public unicast, so GeoIP
+ * has its own client address (in 11.0.0.0/8, public unicast, so GeoIP
  * lookups and distinct-client sketches see N clients) and its own port.
  * By default each sends one SYN; with --payload it completes the handshake
  * and sends one small HTTP GET, so every connection holds parser state;
@@ -34,7 +34,7 @@
 
 #define START_US	1478606400000000LL	/* 2016-11-08T12:00:00Z */
 #define CLIENT_BASE	0x0b000000u		/* 11.0.0.0 */
-#define MAX_CONNS	200000000UL		/* up to 22.234.x.x */
+#define MAX_CONNS	(256UL << 16)		/* one per address of 11/8 */
 #define STEP_US		5			/* between a connection's packets */
 
 enum mode {
@@ -137,7 +137,7 @@ options_parse(int argc, char **argv, struct options *o)
 		case 'n':
 			if (parse_ulong(optarg, 1, MAX_CONNS, &o->conns) == -1)
 				bad_arg("--connections", optarg,
-				    "want an integer from 1 to 200000000");
+				    "want an integer from 1 to 16777216");
 			break;
 		case 'l':
 			if (parse_link(optarg, &o->linktype) == -1)
@@ -186,7 +186,9 @@ addr_v4(struct ip_addr *a, uint32_t v)
 }
 
 /*
- * Connection i: client 11.0.0.0 + i, a port that differs from its
+ * Connection i: client address 11.0.0.0 + (i mod 256) * 2^16 + i / 256 (so
+ * consecutive connections come from 256 different /16s, which a GeoIP
+ * database may put in 256 countries), a port that differs from its
  * neighbours' (1024..65535), to 192.0.2.80:80.
  */
 static void
@@ -195,8 +197,10 @@ conn_make(unsigned long i, struct pcapw_conn *c)
 	static const uint8_t srv4[4] = { 192, 0, 2, 80 };
 	struct ip_addr cli, srv;
 	uint16_t port = (uint16_t)(1024 + (i * 7919) % 64512);
+	uint32_t v;
 
-	addr_v4(&cli, CLIENT_BASE + (uint32_t)i);
+	v = CLIENT_BASE + (uint32_t)((i % 256) << 16) + (uint32_t)(i / 256);
+	addr_v4(&cli, v);
 	addr_from_v4(&srv, srv4);
 	pcapw_conn_init(c, &cli, port, &srv, 80, mix32(2 * i),
 	    mix32(2 * i + 1));
@@ -220,15 +224,27 @@ write_syn(struct pcapw *w, const struct pcapw_conn *c, int64_t ts)
 	return pcapw_write_tcp(w, ts, &s);
 }
 
+/*
+ * One request per connection, the class (under the rules of
+ * docs/originstatd.conf.example) changing every 256 connections so that
+ * every class meets every /16 of clients.
+ */
 static int
 write_get(struct pcapw *w, struct pcapw_conn *c, unsigned long i,
     bool partial, int64_t ts)
 {
-	char req[160];
+	static const char *const targets[][2] = {
+		{ "eta.cic.gc.ca", "/apply" },			/* eta */
+		{ "www.cic.gc.ca", "/english/immigrate/" },	/* immigrate */
+		{ "www.cic.gc.ca", "/english/index.asp" },	/* cic */
+		{ "www.example.com", "/" },			/* other */
+	};
+	const char *const *t = targets[(i / 256) % 4];
+	char req[256];
 	int n;
 
-	n = snprintf(req, sizeof(req), "GET /eta/apply?n=%lu HTTP/1.1\r\n"
-	    "Host: eta.cic.gc.ca\r\nUser-Agent: mkflood\r\n%s", i,
+	n = snprintf(req, sizeof(req), "GET %s?n=%lu HTTP/1.1\r\n"
+	    "Host: %s\r\nUser-Agent: mkflood\r\n%s", t[1], i, t[0],
 	    partial ? "" : "\r\n");
 	if (n < 0 || (size_t)n >= sizeof(req))
 		return -1;

@@ -28,6 +28,9 @@ log_init(const char *progname, enum log_level level, int prefixes)
 	log_state.prefixes = prefixes;
 }
 
+static void	log_vlog(int, int, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
+
 static void
 log_vlog(int level, int with_errno, const char *fmt, va_list ap)
 {
