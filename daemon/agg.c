@@ -14,6 +14,7 @@
 
 #define NCC		(26 * 26)
 #define US_PER_MIN	INT64_C(60000000)
+#define AGG_RESET_US	(10 * US_PER_MIN)
 
 struct slot {
 	bool		 open;
@@ -174,6 +175,18 @@ agg_tick(struct agg *a, int64_t now_us, agg_emit_fn emit, void *arg)
 	struct slot *sl;
 	int64_t cutoff;
 
+	if (a->watermark != INT64_MIN && now_us < a->watermark - AGG_RESET_US) {
+		/*
+		 * The clock went back by far more than any reordering: a
+		 * capture made of several captures, or a clock step.  Close
+		 * everything and start again from the new time.
+		 */
+		agg_flush(a, emit, arg);
+		a->st.clock_resets++;
+		a->watermark = now_us;
+		a->closed_before = INT64_MIN;
+		return;
+	}
 	if (now_us <= a->watermark)
 		return;
 	a->watermark = now_us;

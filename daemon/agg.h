@@ -5,7 +5,10 @@
  * minute closes when time passes its end plus the grace period; closed
  * minutes are handed to an emit callback whole, rows sorted by class name
  * then country.  Hits for a minute already closed are "late": counted in
- * stats, never silently dropped.  Memory is bounded by the open minutes
+ * stats, never silently dropped.  When time goes back by more than ten
+ * minutes (captures joined end to end, a clock step) the open minutes are
+ * closed and counting starts again from the new time, so such minutes can
+ * appear twice, each time with the hits seen then.  Memory is bounded by the open minutes
  * (at most AGG_OPEN_MAX) times the (class, country) pairs seen in them.
  */
 #ifndef ORIGINSTAT_AGG_H
@@ -46,6 +49,7 @@ struct agg_stats {
 	uint64_t	nomem;		/* hits lost to memory exhaustion */
 	uint64_t	minutes_closed;
 	uint64_t	rows_emitted;
+	uint64_t	clock_resets;	/* time went back over 10 minutes */
 };
 
 typedef void (*agg_emit_fn)(void *arg, const struct agg_minute *);

@@ -341,12 +341,15 @@ flow_take(struct flow_table *ft, struct flow *f, int d, uint32_t seq,
 	ft->stats->retransmitted_bytes += behind;
 	f->next_seq[d] = seq + (uint32_t)wire;
 	if (behind >= n) {			/* the new bytes were not captured */
+		ft->stats->snaplen_cut++;
 		stream_gap(&ft->env, st);
 		return;
 	}
 	stream_data(&ft->env, st, src, p + behind, n - behind);
-	if (n < wire)				/* cut by the snapshot length */
+	if (n < wire) {				/* cut by the snapshot length */
+		ft->stats->snaplen_cut++;
 		stream_gap(&ft->env, st);
+	}
 }
 
 /* Pass on the waiting segments that are now in order. */

@@ -295,12 +295,13 @@ report_summary(const struct options *o, const struct stats *st)
 	if (o->rfile == NULL)
 		return;
 	log_notice("%s: %llu packets, %llu HTTP requests, %llu TLS "
-	    "handshakes, %llu late, %llu decode errors, %llu gaps; "
-	    "peak RSS %llu MiB", o->rfile,
+	    "handshakes, %llu late, %llu clock resets, %llu decode errors, "
+	    "%llu gaps; peak RSS %llu MiB", o->rfile,
 	    (unsigned long long)st->packets,
 	    (unsigned long long)st->http_requests,
 	    (unsigned long long)st->tls_handshakes,
 	    (unsigned long long)st->late_hits,
+	    (unsigned long long)st->clock_resets,
 	    (unsigned long long)st->decode_errors,
 	    (unsigned long long)st->gaps,
 	    (unsigned long long)(st->peak_rss_kb + 1023) / 1024);

@@ -80,6 +80,7 @@ on_hit(void *arg, const struct hit *h)
 	    addr_hash(&client, pl->seed), on_minute, pl);
 	agg_get_stats(pl->agg, &as);
 	pl->stats.late_hits = as.late;
+	pl->stats.clock_resets = as.clock_resets;
 }
 
 struct pipeline *

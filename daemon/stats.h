@@ -23,6 +23,8 @@
 	X(xff_used)		/* client taken from a proxy header */	\
 	X(xff_junk)		/* unusable proxy header elements */	\
 	X(late_hits)		/* hits for a closed minute */		\
+	X(clock_resets)		/* time went back > 10 min: restart */	\
+	X(snaplen_cut)		/* segments cut by the snapshot length */ \
 	X(flows)		/* TCP flows tracked now */		\
 	X(flows_created)						\
 	X(flows_evicted)	/* LRU evictions at the flow cap */	\

@@ -23,12 +23,18 @@
 set -uo pipefail
 
 usage() {
-	sed -n '4,5p' "$0" | sed 's/^# */usage: /;2s/^usage: /       /' >&2
+	echo "usage: compare-tshark.sh [--oracle DIR] [--explained TSV]" \
+	    "[--tsv OUT] [--originstatd PATH] FILE..." >&2
+	exit 2
+}
+
+die() {
+	echo "compare-tshark: $*" >&2
 	exit 2
 }
 
 here=$(cd "$(dirname "$0")" && pwd)
-oracle= explained= tsvout= osd=${ORIGINSTATD:-}
+oracle='' explained='' tsvout='' osd=${ORIGINSTATD:-}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--oracle)	[ $# -ge 2 ] || usage; oracle=$2; shift 2 ;;
@@ -44,22 +50,21 @@ done
 [ $# -gt 0 ] || usage
 
 if [ -z "$osd" ]; then
-	for c in "${OS_BIN:-/nonexistent}/originstatd" "$here/../build/originstatd"; do
+	for c in "${OS_BIN:-/nonexistent}/originstatd" \
+	    "$here/../build/originstatd"; do
 		[ -x "$c" ] && { osd=$c; break; }
 	done
 	[ -n "$osd" ] || osd=$(command -v originstatd) ||
-		{ echo "compare-tshark: no originstatd (set --originstatd or OS_BIN)" >&2; exit 2; }
+		die "no originstatd (use --originstatd PATH or set OS_BIN)"
 fi
-[ -x "$osd" ] || { echo "compare-tshark: $osd: not executable" >&2; exit 2; }
+[ -x "$osd" ] || die "$osd: not executable"
 if [ -n "$oracle" ]; then
-	[ -r "$oracle/SUMMARY.tsv" ] ||
-		{ echo "compare-tshark: $oracle/SUMMARY.tsv: not readable" >&2; exit 2; }
+	[ -r "$oracle/SUMMARY.tsv" ] || die "$oracle/SUMMARY.tsv: not readable"
 else
 	command -v tshark >/dev/null ||
-		{ echo "compare-tshark: tshark not installed (or use --oracle DIR)" >&2; exit 2; }
+		die "tshark not installed (or use --oracle DIR)"
 fi
-[ -z "$explained" ] || [ -r "$explained" ] ||
-	{ echo "compare-tshark: $explained: not readable" >&2; exit 2; }
+[ -z "$explained" ] || [ -r "$explained" ] || die "$explained: not readable"
 
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
@@ -130,34 +135,45 @@ close() {
 	[ "$d" -le 1 ] || [ $((d * 50)) -le "$2" ]
 }
 
-fmt='%-52s %-20s %8s %6s %8s %6s  %s\n'
-printf "$fmt" file link osd_req osd_tls ts_req ts_tls agree
-[ -z "$tsvout" ] || printf 'file\tlink\tosd_requests\tosd_hellos\ttshark_requests\ttshark_hellos\tresult\n' > "$tsvout"
+# row FILE LINK OSD_REQ OSD_TLS TS_REQ TS_TLS RESULT [NOTE]: one line of the
+# table and, with --tsv, of the TSV.
+row() {
+	printf '%-52s %-20s %8s %6s %8s %6s  %s%s\n' "$1" "$2" "$3" "$4" "$5" \
+	    "$6" "$7" "${8:+ ($8)}"
+	[ -z "$tsvout" ] ||
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" \
+		    "$6" "${7%%:*}" >> "$tsvout"
+}
+
+printf '%-52s %-20s %8s %6s %8s %6s  %s\n' file link osd_req osd_tls \
+    ts_req ts_tls agree
+[ -z "$tsvout" ] || printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' file link \
+    osd_requests osd_hellos tshark_requests tshark_hellos result > "$tsvout"
 m=0 agree=0 expl=0 unreadable=0 noracle=0
 for f in "$@"; do
 	name=$(basename "$f")
 	rm -f "$tmp/out.csv"
 	"$osd" -r "$f" --csv "$tmp/out.csv" 2>"$tmp/osd.err"
 	rc=$?
-	if [ "$rc" -eq 66 ] || grep -q 'not a readable capture file' "$tmp/osd.err"; then
-		printf "$fmt" "$name" - - - - - "unreadable: $(tail -1 "$tmp/osd.err")"
-		[ -z "$tsvout" ] || printf '%s\t-\t-\t-\t-\t-\tunreadable\n' "$name" >> "$tsvout"
+	note=$(grep -v 'no GeoIP' "$tmp/osd.err" | head -1)
+	if [ "$rc" -eq 66 ] ||
+	    grep -q 'not a readable capture file' "$tmp/osd.err"; then
+		row "$name" - - - - - unreadable "$note"
 		unreadable=$((unreadable + 1))
 		continue
 	fi
-	note=
-	if [ -s "$tmp/out.csv" ]; then
-		read -r oreq ohel < <(csv_sum "$tmp/out.csv")
-	else
-		oreq=0 ohel=0
-	fi
-	# exit 65 with a CSV is a capture cut short: what was read counts
-	[ "$rc" -eq 0 ] || note=" (originstatd: $(grep -v 'no GeoIP' "$tmp/osd.err" | tail -1))"
+	# Exit 65 with a CSV is a capture cut short: what was read counts.
+	# Without a CSV (unsupported link type) originstatd counted nothing.
+	[ "$rc" -eq 0 ] && note=
+	# Hits for minutes already closed are not in the CSV: say so.
+	late=$(sed -n 's/.* \([0-9][0-9]*\) late, .*/\1/p' "$tmp/osd.err")
+	[ "${late:-0}" -eq 0 ] || note="${note:+$note; }$late late hits not in the CSV"
+	oreq=0 ohel=0
+	[ -s "$tmp/out.csv" ] && read -r oreq ohel < <(csv_sum "$tmp/out.csv")
 	if [ -n "$oracle" ]; then
 		o=$(oracle_counts "$name")
 		if [ -z "$o" ]; then
-			printf "$fmt" "$name" - "$oreq" "$ohel" - - "no oracle answer"
-			[ -z "$tsvout" ] || printf '%s\t-\t%s\t%s\t-\t-\tno-oracle\n' "$name" "$oreq" "$ohel" >> "$tsvout"
+			row "$name" - "$oreq" "$ohel" - - no-oracle "$note"
 			noracle=$((noracle + 1))
 			continue
 		fi
@@ -168,24 +184,29 @@ for f in "$@"; do
 	fi
 	m=$((m + 1))
 	if close "$oreq" "$treq" && close "$ohel" "$thel"; then
-		agree=$((agree + 1)); res=yes
+		agree=$((agree + 1))
+		res=yes
 	elif why=$(explained_why "$name" "$oreq" "$ohel") && [ -n "$why" ]; then
-		expl=$((expl + 1)); res="no, explained: $why"
+		expl=$((expl + 1))
+		res="explained: $why"
 	else
 		res=NO
 	fi
-	printf "$fmt" "$name" "$link" "$oreq" "$ohel" "$treq" "$thel" "$res$note"
-	[ -z "$tsvout" ] || printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$link" \
-	    "$oreq" "$ohel" "$treq" "$thel" "${res%%,*}" >> "$tsvout"
+	row "$name" "$link" "$oreq" "$ohel" "$treq" "$thel" "$res" "$note"
 done
 
-pct() { awk -v n="$1" -v m="$2" 'BEGIN { printf "%.1f", m ? 100 * n / m : 0 }'; }
-[ "$unreadable" -eq 0 ] || echo "$unreadable file(s) libpcap cannot read, not counted"
-[ "$noracle" -eq 0 ] || echo "$noracle file(s) without an oracle answer, not counted"
+pct() {
+	awk -v n="$1" -v m="$2" 'BEGIN { printf "%.1f", m ? 100 * n / m : 0 }'
+}
+[ "$unreadable" -eq 0 ] ||
+	echo "$unreadable file(s) libpcap cannot read, not counted"
+[ "$noracle" -eq 0 ] ||
+	echo "$noracle file(s) without an oracle answer, not counted"
 echo "$agree of $m files agree ($(pct "$agree" "$m") %)"
 ok=$agree
 if [ -n "$explained" ]; then
 	ok=$((agree + expl))
-	echo "$ok of $m files agree or differ as explained in $(basename "$explained") ($(pct "$ok" "$m") %)"
+	echo "$ok of $m files agree or differ as explained in" \
+	    "$(basename "$explained") ($(pct "$ok" "$m") %)"
 fi
 [ "$m" -gt 0 ] && [ $((ok * 100)) -ge $((m * 95)) ]

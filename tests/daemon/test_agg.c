@@ -145,6 +145,31 @@ START_TEST(test_negative_time)
 }
 END_TEST
 
+/* Captures joined end to end: time goes back years, nothing is lost. */
+START_TEST(test_clock_reset)
+{
+	struct agg *a = agg_new(classes, 3, 5);
+	struct agg_stats st;
+	struct out o;
+
+	memset(&o, 0, sizeof(o));
+	agg_hit(a, T0 + 100 * MIN_US, 0, "US", AGG_REQUEST, 1, emit, &o);
+	agg_hit(a, T0, 1, "MX", AGG_REQUEST, 2, emit, &o);
+	ck_assert_uint_eq(o.n, 1);		/* the later minute, flushed */
+	agg_hit(a, T0 + 1000, 1, "MX", AGG_TLS, 2, emit, &o);
+	/* 9 minutes back is late, not a reset */
+	agg_hit(a, T0 + 10 * MIN_US, 1, "MX", AGG_REQUEST, 2, emit, &o);
+	agg_hit(a, T0 + MIN_US, 1, "MX", AGG_REQUEST, 2, emit, &o);
+	agg_flush(a, emit, &o);
+	agg_get_stats(a, &st);
+	ck_assert_uint_eq(st.clock_resets, 1);
+	ck_assert_uint_eq(st.late, 1);
+	ck_assert_uint_eq(o.total_req, 3);
+	ck_assert_uint_eq(o.n, 3);
+	agg_free(a);
+}
+END_TEST
+
 static Suite *
 agg_suite(void)
 {
@@ -155,6 +180,7 @@ agg_suite(void)
 	tcase_add_test(tc, test_time_jumps_and_slots);
 	tcase_add_test(tc, test_many_clients_and_bad_country);
 	tcase_add_test(tc, test_negative_time);
+	tcase_add_test(tc, test_clock_reset);
 	suite_add_tcase(s, tc);
 	return s;
 }
