@@ -8,7 +8,8 @@
  * By default each sends one SYN; with --payload it completes the handshake
  * and sends one small HTTP GET, so every connection holds parser state;
  * with --partial the GET head is cut before its blank line, so every
- * connection also wants a head buffer.  Nothing is ever closed.
+ * connection also wants a head buffer; --head-bytes pads the heads.
+ * Nothing is ever closed.
  *
  * Connections start --interval-us apart (default 100: a million take 100 s
  * of capture time, well inside the daemon's 300 s idle timeout), so the
@@ -33,9 +34,11 @@
 #define EX_IOERR_	74
 
 #define START_US	1478606400000000LL	/* 2016-11-08T12:00:00Z */
-#define CLIENT_BASE	0x0b000000u		/* 11.0.0.0 */
-#define MAX_CONNS	(256UL << 16)		/* one per address of 11/8 */
-#define STEP_US		5			/* between a connection's packets */
+#define CLIENT_BASE	0x0b000000u	/* 11.0.0.0 */
+#define MAX_CONNS	(256UL << 16)	/* one per address of 11/8 */
+#define STEP_US		5		/* one connection's packets */
+#define HEAD_MAX	65000		/* longest --head-bytes */
+#define MSS		1460		/* pcapw_conn's segment size */
 
 enum mode {
 	MODE_SYN,
@@ -49,6 +52,7 @@ struct options {
 	unsigned	 linktype;
 	enum mode	 mode;
 	int64_t		 interval_us;
+	size_t		 head_bytes;	/* pad request heads to this size */
 };
 
 static void	usage(int) __attribute__((noreturn));
@@ -59,7 +63,8 @@ usage(int status)
 	fprintf(status == EX_OK_ ? stdout : stderr,
 	    "usage: mkflood --out FILE --connections N "
 	    "[--linktype ether|raw|sll|sll2|null]\n"
-	    "       [--payload | --partial] [--interval-us US]\n");
+	    "       [--payload | --partial] [--head-bytes N] "
+	    "[--interval-us US]\n");
 	exit(status);
 }
 
@@ -111,6 +116,21 @@ parse_link(const char *s, unsigned *out)
 	return -1;
 }
 
+/*
+ * Frames go out in timestamp order only if a connection's packets (SYN,
+ * SYN/ACK, ACK, then the request's segments, STEP_US apart) end before
+ * the next connection starts.
+ */
+static int64_t
+interval_min(const struct options *o)
+{
+	size_t segs = (o->head_bytes + MSS - 1) / MSS;
+
+	if (o->mode == MODE_SYN)
+		return 1;
+	return (int64_t)(3 + (segs > 1 ? segs : 1)) * STEP_US;
+}
+
 static void
 options_parse(int argc, char **argv, struct options *o)
 {
@@ -121,6 +141,7 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "payload", no_argument, NULL, 'p' },
 		{ "partial", no_argument, NULL, 'P' },
 		{ "interval-us", required_argument, NULL, 'i' },
+		{ "head-bytes", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -147,11 +168,16 @@ options_parse(int argc, char **argv, struct options *o)
 		case 'p': o->mode = MODE_PAYLOAD; break;
 		case 'P': o->mode = MODE_PARTIAL; break;
 		case 'i':
-			/* A connection's own packets need 4 * STEP_US. */
-			if (parse_ulong(optarg, 4 * STEP_US, 60000000, &v) == -1)
+			if (parse_ulong(optarg, 1, 60000000, &v) == -1)
 				bad_arg("--interval-us", optarg,
-				    "want an integer from 20 to 60000000");
+				    "want an integer from 1 to 60000000");
 			o->interval_us = (int64_t)v;
+			break;
+		case 'b':
+			if (parse_ulong(optarg, 0, HEAD_MAX, &v) == -1)
+				bad_arg("--head-bytes", optarg,
+				    "want an integer from 0 to 65000");
+			o->head_bytes = v;
 			break;
 		case 'h': usage(EX_OK_);
 		default: usage(EX_USAGE_);
@@ -159,6 +185,11 @@ options_parse(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc)
 		bad_arg("argument", argv[optind], "unexpected");
+	if (o->interval_us < interval_min(o)) {
+		fprintf(stderr, "mkflood: --interval-us must be at least "
+		    "%lld for these requests\n", (long long)interval_min(o));
+		usage(EX_USAGE_);
+	}
 	if (o->out == NULL || o->conns == 0) {
 		fprintf(stderr, "mkflood: --out and --connections are "
 		    "required\n");
@@ -227,31 +258,54 @@ write_syn(struct pcapw *w, const struct pcapw_conn *c, int64_t ts)
 /*
  * One request per connection, the class (under the rules of
  * docs/originstatd.conf.example) changing every 256 connections so that
- * every class meets every /16 of clients.
+ * every class meets every /16 of clients.  An X-Pad header makes the head
+ * o->head_bytes long when that is more than its natural size.  Returns the
+ * head's length in buf, or 0 if it does not fit.
  */
-static int
-write_get(struct pcapw *w, struct pcapw_conn *c, unsigned long i,
-    bool partial, int64_t ts)
+static size_t
+req_make(const struct options *o, unsigned long i, char *buf, size_t cap)
 {
 	static const char *const targets[][2] = {
-		{ "eta.cic.gc.ca", "/apply" },			/* eta */
-		{ "www.cic.gc.ca", "/english/immigrate/" },	/* immigrate */
+		{ "eta.cic.gc.ca", "/apply" },		/* eta */
+		{ "www.cic.gc.ca", "/english/immigrate/" }, /* immigrate */
 		{ "www.cic.gc.ca", "/english/index.asp" },	/* cic */
-		{ "www.example.com", "/" },			/* other */
+		{ "www.example.com", "/" },		/* other */
 	};
 	const char *const *t = targets[(i / 256) % 4];
-	char req[256];
-	int n;
+	size_t n, end = o->mode == MODE_PARTIAL ? 0 : 2, pad;
+	int r;
 
-	n = snprintf(req, sizeof(req), "GET %s?n=%lu HTTP/1.1\r\n"
-	    "Host: %s\r\nUser-Agent: mkflood\r\n%s", t[1], i, t[0],
-	    partial ? "" : "\r\n");
-	if (n < 0 || (size_t)n >= sizeof(req))
+	r = snprintf(buf, cap, "GET %s?n=%lu HTTP/1.1\r\nHost: %s\r\n"
+	    "User-Agent: mkflood\r\n", t[1], i, t[0]);
+	if (r < 0 || (size_t)r >= cap)
+		return 0;
+	n = (size_t)r;
+	if (o->head_bytes > n + end + sizeof("X-Pad: \r\n") - 1) {
+		pad = o->head_bytes - n - end - (sizeof("X-Pad: \r\n") - 1);
+		if (o->head_bytes > cap)
+			return 0;
+		memcpy(buf + n, "X-Pad: ", 7);
+		memset(buf + n + 7, 'a', pad);
+		memcpy(buf + n + 7 + pad, "\r\n", 2);
+		n += 9 + pad;
+	}
+	if (n + end > cap)
+		return 0;
+	memcpy(buf + n, "\r\n", end);
+	return n + end;
+}
+
+static int
+write_get(struct pcapw *w, const struct options *o, struct pcapw_conn *c,
+    unsigned long i, int64_t ts, char *buf, size_t cap)
+{
+	size_t n;
+
+	if ((n = req_make(o, i, buf, cap)) == 0)
 		return -1;
 	if (pcapw_conn_handshake(w, c, ts) == -1)
 		return -1;
-	return pcapw_conn_client_send(w, c, req, (size_t)n,
-	    c->last_ts + c->step_us);
+	return pcapw_conn_client_send(w, c, buf, n, c->last_ts + c->step_us);
 }
 
 static int
@@ -260,18 +314,21 @@ flood(struct pcapw *w, const struct options *o)
 	struct pcapw_conn c;
 	unsigned long i;
 	int64_t ts;
+	char *buf;
+	int rc = 0;
 
-	for (i = 0; i < o->conns; i++) {
+	if ((buf = malloc(HEAD_MAX)) == NULL)
+		return -1;
+	for (i = 0; i < o->conns && rc == 0; i++) {
 		ts = START_US + (int64_t)i * o->interval_us;
 		conn_make(i, &c);
-		if (o->mode == MODE_SYN) {
-			if (write_syn(w, &c, ts) == -1)
-				return -1;
-		} else if (write_get(w, &c, i, o->mode == MODE_PARTIAL,
-		    ts) == -1)
-			return -1;
+		if (o->mode == MODE_SYN)
+			rc = write_syn(w, &c, ts);
+		else
+			rc = write_get(w, o, &c, i, ts, buf, HEAD_MAX);
 	}
-	return 0;
+	free(buf);
+	return rc;
 }
 
 int

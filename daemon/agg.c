@@ -34,6 +34,7 @@ struct agg {
 	int64_t		  grace_us;
 	int64_t		  watermark;	/* latest time seen, us */
 	int64_t		  closed_before;	/* minutes < this are closed (s) */
+	size_t		  dense;	/* dense sketches held */
 	struct slot	  slots[AGG_OPEN_MAX];
 	struct agg_stats  st;
 };
@@ -146,6 +147,8 @@ slot_close(struct agg *a, struct slot *sl, agg_emit_fn emit, void *arg)
 	a->st.rows_emitted += sl->nrows;
 	for (i = 0; i < sl->nrows; i++) {
 		sl->index[sl->rows[i].cls * NCC + cc_index(sl->rows[i].cc)] = -1;
+		if (sl->sketch[i].regs != NULL)
+			a->dense--;
 		hll_fini(&sl->sketch[i]);
 		hll_init(&sl->sketch[i]);
 	}
@@ -276,6 +279,27 @@ row_get(struct agg *a, struct slot *sl, unsigned cls, const char cc[2],
 	return &sl->rows[sl->index[k]];
 }
 
+/*
+ * Dense sketches (HLL_REGS bytes each) are few in practice, but a flood
+ * spread over every country could open one per (minute, class, country):
+ * past AGG_DENSE_MAX of them a full exact set stops growing, so its
+ * client count is a lower bound, counted in sketch_capped.
+ */
+static void
+sketch_add(struct agg *a, struct hll *sk, uint64_t h)
+{
+	bool was_dense = sk->regs != NULL;
+
+	if (!was_dense && sk->n >= HLL_EXACT_MAX && a->dense >= AGG_DENSE_MAX) {
+		a->st.sketch_capped++;
+		return;
+	}
+	if (hll_add(sk, h) < 0)
+		a->st.nomem++;
+	else if (!was_dense && sk->regs != NULL)
+		a->dense++;
+}
+
 void
 agg_hit(struct agg *a, int64_t ts_us, unsigned cls, const char cc[2],
     enum agg_kind kind, uint64_t client_hash, agg_emit_fn emit, void *arg)
@@ -302,8 +326,7 @@ agg_hit(struct agg *a, int64_t ts_us, unsigned cls, const char cc[2],
 		r->requests++;
 	else
 		r->tls_handshakes++;
-	if (hll_add(sk, client_hash) < 0)
-		a->st.nomem++;
+	sketch_add(a, sk, client_hash);
 }
 
 void

@@ -21,6 +21,7 @@
 #include "hll.h"
 
 #define AGG_OPEN_MAX	8	/* minutes open at once */
+#define AGG_DENSE_MAX	1024	/* dense sketches at once (32 MiB) */
 
 enum agg_kind {
 	AGG_REQUEST,
@@ -50,6 +51,7 @@ struct agg_stats {
 	uint64_t	minutes_closed;
 	uint64_t	rows_emitted;
 	uint64_t	clock_resets;	/* time went back over 10 minutes */
+	uint64_t	sketch_capped;	/* clients not added: sketch budget */
 };
 
 typedef void (*agg_emit_fn)(void *arg, const struct agg_minute *);

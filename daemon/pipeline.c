@@ -81,6 +81,7 @@ on_hit(void *arg, const struct hit *h)
 	agg_get_stats(pl->agg, &as);
 	pl->stats.late_hits = as.late;
 	pl->stats.clock_resets = as.clock_resets;
+	pl->stats.sketch_capped = as.sketch_capped;
 }
 
 struct pipeline *

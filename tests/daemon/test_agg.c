@@ -170,6 +170,41 @@ START_TEST(test_clock_reset)
 }
 END_TEST
 
+static void
+emit_count(void *arg, const struct agg_minute *m)
+{
+	uint64_t *capped_rows = arg;
+	size_t i;
+
+	for (i = 0; i < m->nrows; i++)
+		if (m->rows[i].clients == HLL_EXACT_MAX)
+			(*capped_rows)++;
+}
+
+/* More large cells than the dense-sketch budget: bounded, counted. */
+START_TEST(test_sketch_budget)
+{
+	struct agg *a = agg_new(classes, 3, 5);
+	struct agg_stats st;
+	uint64_t capped_rows = 0, h = 0;
+	unsigned k, i;
+	char cc[2];
+
+	for (k = 0; k < AGG_DENSE_MAX + 2; k++) {
+		cc[0] = (char)('A' + k % 26);
+		cc[1] = (char)('A' + (k / 26) % 26);
+		for (i = 0; i < HLL_EXACT_MAX + 1; i++)
+			agg_hit(a, T0, k / 676, cc, AGG_REQUEST,
+			    hll_mix64(++h), emit_count, &capped_rows);
+	}
+	agg_get_stats(a, &st);
+	ck_assert_uint_eq(st.sketch_capped, 2);
+	agg_flush(a, emit_count, &capped_rows);
+	ck_assert_uint_eq(capped_rows, 2);
+	agg_free(a);
+}
+END_TEST
+
 static Suite *
 agg_suite(void)
 {
@@ -181,6 +216,7 @@ agg_suite(void)
 	tcase_add_test(tc, test_many_clients_and_bad_country);
 	tcase_add_test(tc, test_negative_time);
 	tcase_add_test(tc, test_clock_reset);
+	tcase_add_test(tc, test_sketch_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }
