@@ -523,7 +523,7 @@ static int
 conn_write(struct pcapw *w, struct pcapw_conn *c, const struct pcapw_seg *s,
     int64_t ts)
 {
-	if (pcapw_write_tcp(w, ts, s) == -1)
+	if (!c->mute && pcapw_write_tcp(w, ts, s) == -1)
 		return -1;
 	c->last_ts = ts;
 	return 0;
@@ -604,6 +604,20 @@ pcapw_conn_client_send_at(struct pcapw *w, struct pcapw_conn *c,
     uint32_t seq, const void *data, size_t len, int64_t ts_us)
 {
 	return conn_send(w, c, true, seq, data, len, ts_us);
+}
+
+int
+pcapw_conn_client_seg(struct pcapw *w, struct pcapw_conn *c, uint32_t seq,
+    uint32_t ack, uint8_t flags, const void *data, size_t len, int64_t ts_us)
+{
+	struct pcapw_seg s;
+
+	conn_seg(c, true, flags, &s);
+	s.seq = seq;
+	s.ack = ack;
+	s.payload = data;
+	s.len = len;
+	return conn_write(w, c, &s, ts_us);
 }
 
 int

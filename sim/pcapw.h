@@ -164,6 +164,7 @@ struct pcapw_conn {
 	unsigned	nvlan;
 	int64_t		step_us;
 	int64_t		last_ts;
+	bool		mute;
 };
 
 /*
@@ -195,6 +196,17 @@ int	pcapw_conn_server_send(struct pcapw *, struct pcapw_conn *,
  */
 int	pcapw_conn_client_send_at(struct pcapw *, struct pcapw_conn *,
 	    uint32_t seq, const void *data, size_t len, int64_t ts_us)
+	    __attribute__((warn_unused_result));
+
+/*
+ * One client segment of len bytes (at most PCAPW_PAYLOAD_MAX, not split)
+ * with sequence number seq, acknowledgement ack and flags, leaving c's
+ * sequence numbers alone: the building block for segments sent late,
+ * twice, overlapping or with other bytes.  0 or -1.
+ */
+int	pcapw_conn_client_seg(struct pcapw *, struct pcapw_conn *,
+	    uint32_t seq, uint32_t ack, uint8_t flags, const void *data,
+	    size_t len, int64_t ts_us)
 	    __attribute__((warn_unused_result));
 
 /* Client FIN/ACK, server FIN/ACK, client ACK.  0 or -1. */

@@ -15,7 +15,16 @@
  *
  * The truth is computed from the simulator's own tagged tables below, not
  * from the daemon's classifier: each URL and SNI carries the class that
- * docs/originstatd.conf.example's rules give it.
+ * docs/originstatd.conf.example's rules give it.  A hit's time comes from
+ * the client segments actually written (truth_stream): when the last byte
+ * of its head, and every byte before it, has arrived.
+ *
+ * --chaos P makes the client byte stream as hostile as real networks do:
+ * each client data segment is, with probability P, split, held back behind
+ * the next one(s), repeated later, resent overlapping its predecessor, or
+ * followed later by a copy of delivered bytes with other content; and a
+ * connection starts mid-stream with probability P/4.  With P = 0 no random
+ * number is drawn for it, so the capture and the truth stay the same.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,7 +56,11 @@
 #define US		1000000LL
 #define SESS_MAX_US	(45 * US)	/* no new request after this */
 #define BURST_MAX	32768
-#define PEND_MAX	16
+#define PEND_MAX	64	/* hits of one session: 6 rounds of 3 */
+#define LATE_MAX	64	/* segments chaos sends late, per session */
+#define AHEAD_SEGS	4	/* a held segment lets at most this many by */
+#define AHEAD_BYTES	8192	/* ...reaching no further past its start */
+#define STREAM_MAX	(4u << 20)	/* client bytes of one session kept */
 #define LINE_MAX_	4096
 
 enum cls {
@@ -229,6 +242,20 @@ struct opts {
 	double		 scale;
 	uint64_t	 seed;
 	unsigned	 linktype;
+	double		 chaos;		/* probability per client segment */
+};
+
+/*
+ * A client segment by stream offset.  Chaos writes some of them late: one
+ * held back to follow the next, exact copies, garbled copies.
+ */
+struct cseg {
+	uint64_t	off;
+	size_t		len;
+	int64_t		ts;
+	uint32_t	ack;
+	uint8_t		flags;
+	bool		garbage;	/* other bytes than the stream's */
 };
 
 struct sess {
@@ -237,6 +264,14 @@ struct sess {
 	int64_t			end;	/* no new request after this */
 	uint64_t		sent;	/* client stream bytes so far */
 	int64_t			rtt;
+	uint64_t		anchor;	/* first captured client byte */
+	bool			mid;	/* capture began mid-stream */
+	bool			held;	/* hold waits for later segments */
+	struct cseg		hold;
+	unsigned		ahead;	/* segments written past hold */
+	int64_t			release; /* hold's time once one passed */
+	struct cseg		late[LATE_MAX];
+	size_t			nlate;
 };
 
 struct sim {
@@ -257,6 +292,10 @@ struct sim {
 	uint8_t			 rsp[BURST_MAX];
 	size_t			 nrsp;
 	char			 line[LINE_MAX_];
+	struct truth_stream	 arr;	/* the session's client arrivals */
+	uint8_t			*stream; /* its client bytes (chaos only) */
+	size_t			 nstream, capstream;
+	uint8_t			 garb[PCAPW_PAYLOAD_MAX];
 };
 
 static void	usage(int) __attribute__((noreturn));
@@ -271,7 +310,7 @@ usage(int status)
 	    "[--networks TSV]\n"
 	    "       [--start 2016-11-08T05:00:00Z] [--hours 43] "
 	    "[--scale 1.0] [--seed 1]\n"
-	    "       [--linktype ether|sll|sll2|raw|null]\n");
+	    "       [--linktype ether|sll|sll2|raw|null] [--chaos 0..1]\n");
 	exit(status);
 }
 
@@ -443,35 +482,342 @@ pend_add(struct sim *s, const struct sess *ss, size_t end_off, unsigned cls,
 	p->client = *client;
 }
 
+/* ---- client segments and chaos ---- */
+
+/* Write one client segment of the stream and note when its bytes came. */
+static void
+seg_write(struct sim *s, struct sess *ss, const struct cseg *g,
+    const uint8_t *p)
+{
+	uint32_t seq = ss->c.ciss + 1u + (uint32_t)g->off;
+
+	(void)!pcapw_conn_client_seg(s->w, &ss->c, seq, g->ack, g->flags, p,
+	    g->len, g->ts);
+	if (ss->c.mute || g->garbage)
+		return;
+	if (truth_stream_arrive(&s->arr, g->ts, g->off, g->len) == -1)
+		s->nomem = true;
+}
+
+static void
+seg_write_stream(struct sim *s, struct sess *ss, const struct cseg *g)
+{
+	seg_write(s, ss, g, s->stream + g->off);
+}
+
+static int
+stream_add(struct sim *s, const uint8_t *p, size_t len)
+{
+	uint8_t *b;
+	size_t ncap;
+
+	if (s->capstream - s->nstream < len) {
+		ncap = s->capstream != 0 ? s->capstream : 65536;
+		while (ncap - s->nstream < len && ncap <= STREAM_MAX)
+			ncap *= 2;
+		if (ncap > STREAM_MAX ||
+		    (b = realloc(s->stream, ncap)) == NULL)
+			return -1;
+		s->stream = b;
+		s->capstream = ncap;
+	}
+	memcpy(s->stream + s->nstream, p, len);
+	s->nstream += len;
+	return 0;
+}
+
+static size_t
+min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
 /*
- * Client bytes at t.  A pending hit whose last byte is among them counts
- * at the time of the segment that carries it.  Write errors are sticky in
- * the writer and reported by pcapw_sync at the end of the minute, so the
- * per-packet results are not checked here.
+ * (a) 2-4 pieces, one microsecond apart.  Half the time the first cut is
+ * among the first 8 bytes: inside a request line or a TLS record header.
+ */
+static void
+chaos_split(struct sim *s, struct sess *ss, const struct cseg *g)
+{
+	size_t cuts[3], want, ncut = 0, i, j, c, from = 0, to;
+	unsigned tries;
+	struct cseg h;
+
+	if (g->len < 2) {
+		seg_write_stream(s, ss, g);
+		return;
+	}
+	want = min_size(1 + rng_below(&s->rng, 3), g->len - 1);
+	if (rng_chance(&s->rng, 0.5))
+		cuts[ncut++] = 1 + rng_below(&s->rng,
+		    (uint32_t)min_size(g->len - 1, 8));
+	for (tries = 0; ncut < want && tries < 16; tries++) {
+		c = 1 + rng_below(&s->rng, (uint32_t)(g->len - 1));
+		for (j = 0; j < ncut && cuts[j] != c; j++)
+			;
+		if (j == ncut)
+			cuts[ncut++] = c;
+	}
+	for (i = 1; i < ncut; i++)
+		for (j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
+			c = cuts[j];
+			cuts[j] = cuts[j - 1];
+			cuts[j - 1] = c;
+		}
+	for (i = 0; i <= ncut; i++) {
+		to = i < ncut ? cuts[i] : g->len;
+		h = *g;
+		h.off = g->off + from;
+		h.len = to - from;
+		h.ts = g->ts + (int64_t)i;
+		if (i < ncut)
+			h.flags = PCAPW_ACK;
+		seg_write_stream(s, ss, &h);
+		from = to;
+	}
+}
+
+/*
+ * (b) Hold g back until a later segment has gone (chaos_pass).  Not the
+ * first segment of a mid-stream capture: with no SYN, where a stream
+ * starts is known only from the first segment seen.
+ */
+static void
+chaos_hold(struct sim *s, struct sess *ss, const struct cseg *g)
+{
+	if (ss->mid && g->off == ss->anchor) {
+		chaos_split(s, ss, g);
+		return;
+	}
+	ss->held = true;
+	ss->hold = *g;
+	ss->ahead = 0;
+}
+
+/*
+ * Write the held segment at t at the latest, after those that passed it
+ * (a few milliseconds after the first of them, if t is later).  With none
+ * passed, it goes at its own time.
+ */
+static void
+hold_release(struct sim *s, struct sess *ss, int64_t t)
+{
+	struct cseg g;
+
+	if (!ss->held)
+		return;
+	ss->held = false;
+	g = ss->hold;
+	if (ss->ahead > 0)
+		g.ts = ss->release < t ? ss->release : t;
+	seg_write_stream(s, ss, &g);
+}
+
+/* (c), (e): a copy of g, or garbage over delivered bytes, a bit later. */
+static void
+chaos_late(struct sim *s, struct sess *ss, const struct cseg *g,
+    bool garbage)
+{
+	struct cseg *l;
+	uint64_t end = g->off + g->len, lo, span;
+	size_t n;
+
+	if (ss->nlate == LATE_MAX)
+		return;
+	l = &ss->late[ss->nlate++];
+	*l = *g;
+	if (!garbage) {
+		l->ts = g->ts + rng_range(&s->rng, 1000, 8000);
+		return;
+	}
+	/* Within the last two segments' worth of bytes, all arrived. */
+	span = end - ss->anchor;
+	if (span > 2u * ss->c.mss)
+		span = 2u * ss->c.mss;
+	lo = end - span;
+	n = 1 + rng_below(&s->rng, (uint32_t)min_size(span, ss->c.mss));
+	l->off = lo + rng_below(&s->rng, (uint32_t)(span - n + 1));
+	l->len = n;
+	l->flags = PCAPW_ACK | PCAPW_PSH;
+	l->garbage = true;
+	l->ts = g->ts + rng_range(&s->rng, 1000, 5000);
+}
+
+/*
+ * (d) A retransmission that also covers the tail of what went before,
+ * with the same bytes; at most an MSS, the rest of g follows.
+ */
+static void
+chaos_overlap(struct sim *s, struct sess *ss, const struct cseg *g)
+{
+	uint64_t room = g->off - ss->anchor;
+	size_t k, mss = ss->c.mss;
+	struct cseg h, r;
+
+	if (room == 0) {
+		chaos_split(s, ss, g);
+		return;
+	}
+	k = 1 + rng_below(&s->rng, (uint32_t)min_size(room, mss / 2));
+	h = *g;
+	h.off = g->off - k;
+	h.len = k + g->len;
+	if (h.len > mss) {
+		h.len = mss;
+		h.flags = PCAPW_ACK;
+	}
+	seg_write_stream(s, ss, &h);
+	if (h.off + h.len < g->off + g->len) {
+		r = *g;
+		r.off = h.off + h.len;
+		r.len = (size_t)(g->off + g->len - r.off);
+		r.ts = g->ts + 1;
+		seg_write_stream(s, ss, &r);
+	}
+}
+
+static void	chaos_seg(struct sim *, struct sess *, const struct cseg *);
+
+/*
+ * g comes while a segment is held: it passes the held one unless that
+ * would put more than AHEAD_SEGS segments or AHEAD_BYTES bytes beyond
+ * the next byte expected (originstatd buffers 16 KiB out of order), or
+ * the held one is due.
+ */
+static void
+chaos_pass(struct sim *s, struct sess *ss, const struct cseg *g)
+{
+	if (ss->ahead >= AHEAD_SEGS ||
+	    g->off + g->len - ss->hold.off > AHEAD_BYTES ||
+	    (ss->ahead > 0 && g->ts >= ss->release)) {
+		hold_release(s, ss, g->ts);
+		chaos_seg(s, ss, g);
+		return;
+	}
+	seg_write_stream(s, ss, g);
+	if (ss->ahead++ == 0)
+		ss->release = g->ts + rng_range(&s->rng, 0, 3000);
+}
+
+/* One client segment under --chaos: as is, or one of (a)-(e). */
+static void
+chaos_seg(struct sim *s, struct sess *ss, const struct cseg *g)
+{
+	if (ss->held) {
+		chaos_pass(s, ss, g);
+		return;
+	}
+	if (!rng_chance(&s->rng, s->o->chaos)) {
+		seg_write_stream(s, ss, g);
+		return;
+	}
+	switch (rng_below(&s->rng, 5)) {
+	case 0:
+		chaos_split(s, ss, g);
+		break;
+	case 1:
+		chaos_hold(s, ss, g);
+		break;
+	case 2:
+		seg_write_stream(s, ss, g);
+		chaos_late(s, ss, g, false);
+		break;
+	case 3:
+		chaos_overlap(s, ss, g);
+		break;
+	default:
+		seg_write_stream(s, ss, g);
+		chaos_late(s, ss, g, true);
+		break;
+	}
+}
+
+/* Write the late segments, all before t (the close). */
+static void
+late_flush(struct sim *s, struct sess *ss, int64_t t)
+{
+	struct cseg *l;
+	size_t i, j;
+
+	for (i = 0; i < ss->nlate; i++) {
+		l = &ss->late[i];
+		if (l->ts >= t)
+			l->ts = t - 1;
+		if (!l->garbage) {
+			seg_write_stream(s, ss, l);
+			continue;
+		}
+		for (j = 0; j < l->len; j++)
+			s->garb[j] = (uint8_t)(s->stream[l->off + j] ^
+			    (1 + rng_below(&s->rng, 255)));
+		seg_write(s, ss, l, s->garb);
+	}
+	ss->nlate = 0;
+}
+
+/*
+ * Client bytes at t, cut at the MSS, the segments spaced step_us apart;
+ * the last carries PSH.  Write errors are sticky in the writer and
+ * reported by pcapw_sync at the end of the minute, so the per-packet
+ * results are not checked here.
  */
 static void
 cli_send(struct sim *s, struct sess *ss, const uint8_t *p, size_t len,
     int64_t t)
 {
-	uint64_t mss = ss->c.mss, off;
-	size_t i;
+	struct cseg g;
+	size_t done = 0;
 
 	if (len == 0)
 		return;
-	(void)!pcapw_conn_client_send(s->w, &ss->c, p, len, t);
-	for (i = 0; i < s->npend; ) {
-		if (s->pend[i].end >= ss->sent &&
-		    s->pend[i].end < ss->sent + len) {
-			off = s->pend[i].end - ss->sent;
-			hit_add(s, t + (int64_t)(off / mss) * ss->c.step_us,
-			    s->pend[i].cls, s->pend[i].tls,
-			    &s->pend[i].client);
-			s->pend[i] = s->pend[--s->npend];
-		} else
-			i++;
+	if (s->o->chaos > 0 && stream_add(s, p, len) == -1) {
+		s->nomem = true;
+		return;
 	}
+	memset(&g, 0, sizeof(g));
+	g.ack = ss->c.sseq;
+	while (done < len) {
+		g.off = ss->sent + done;
+		g.len = min_size(len - done, ss->c.mss);
+		g.flags = (uint8_t)(PCAPW_ACK | (done + g.len == len ?
+		    PCAPW_PSH : 0));
+		g.ts = t;
+		if (s->o->chaos > 0 && !ss->c.mute)
+			chaos_seg(s, ss, &g);
+		else
+			seg_write(s, ss, &g, p + done);
+		done += g.len;
+		t += ss->c.step_us;
+	}
+	ss->c.cseq += (uint32_t)len;
 	ss->sent += len;
-	ss->t = ss->c.last_ts;
+	ss->t = t - ss->c.step_us;
+}
+
+/*
+ * The session's client bytes are all out: count each pending hit at the
+ * time its head, and all before it, had arrived.
+ */
+static void
+hits_resolve(struct sim *s)
+{
+	int64_t when;
+	size_t i;
+
+	for (i = 0; i < s->npend; i++)
+		if (truth_stream_done(&s->arr, s->pend[i].end + 1, &when))
+			hit_add(s, when, s->pend[i].cls, s->pend[i].tls,
+			    &s->pend[i].client);
+	s->npend = 0;
+}
+
+/* Before the connection closes at t: held and late segments, then hits. */
+static void
+sess_finish(struct sim *s, struct sess *ss, int64_t t)
+{
+	hold_release(s, ss, t);
+	late_flush(s, ss, t);
+	hits_resolve(s);
 }
 
 static void
@@ -480,6 +826,8 @@ srv_send(struct sim *s, struct sess *ss, const uint8_t *p, size_t len,
 {
 	if (len == 0)
 		return;
+	/* A server answers what it has: a held segment went before. */
+	hold_release(s, ss, t);
 	(void)!pcapw_conn_server_send(s->w, &ss->c, p, len, t);
 	ss->t = ss->c.last_ts;
 }
@@ -519,9 +867,13 @@ burst_printf(struct sim *s, const char *fmt, ...)
 
 /* ---- sessions ---- */
 
+/*
+ * A connection from t0.  mute: it started before the capture did; nothing
+ * is written until sess_unmute.
+ */
 static void
 sess_start(struct sim *s, struct sess *ss, const struct ip_addr *cli,
-    const struct ip_addr *srv, uint16_t sport, int64_t t0)
+    const struct ip_addr *srv, uint16_t sport, int64_t t0, bool mute)
 {
 	uint32_t ciss, siss;
 	unsigned r;
@@ -555,23 +907,40 @@ sess_start(struct sim *s, struct sess *ss, const struct ip_addr *cli,
 	ss->c.step_us = ss->rtt / 2;
 	ss->sent = 0;
 	ss->end = t0 + SESS_MAX_US;
+	ss->anchor = 0;
+	ss->mid = false;
+	ss->held = false;
+	ss->nlate = 0;
+	ss->c.mute = mute;
 	s->npend = 0;
+	s->nstream = 0;
+	truth_stream_reset(&s->arr, 0);
 	(void)!pcapw_conn_handshake(s->w, &ss->c, t0);
 	ss->c.step_us = rng_range(&s->rng, 10, 300);
 	ss->t = ss->c.last_ts + rng_range(&s->rng, 100, 20000);
+}
+
+/* The capture begins here: the next client byte is the first seen. */
+static void
+sess_unmute(struct sim *s, struct sess *ss)
+{
+	ss->c.mute = false;
+	ss->mid = true;
+	ss->anchor = ss->sent;
+	truth_stream_reset(&s->arr, ss->sent);
 }
 
 static void
 sess_end(struct sim *s, struct sess *ss)
 {
 	int64_t t = ss->t + rng_range(&s->rng, 1000, 2000000);
+	bool rst = rng_chance(&s->rng, 0.05);
 
-	if (rng_chance(&s->rng, 0.05))
+	sess_finish(s, ss, t);
+	if (rst)
 		(void)!pcapw_conn_reset(s->w, &ss->c, true, t);
 	else
 		(void)!pcapw_conn_close(s->w, &ss->c, t);
-	/* Hits still pending were never completed: they do not count. */
-	s->npend = 0;
 }
 
 /* ---- HTTP ---- */
@@ -928,6 +1297,7 @@ http_session(struct sim *s, unsigned sc, int64_t t0, bool lb)
 	struct sess ss;
 	struct req q;
 	unsigned rounds, r, i;
+	bool mid;
 
 	memset(&q, 0, sizeof(q));
 	client = client_pick(s, sc);
@@ -950,8 +1320,13 @@ http_session(struct sim *s, unsigned sc, int64_t t0, bool lb)
 	    4 + rng_below(&s->rng, 3);
 	if (q.minor == 0)
 		rounds = 1;
-	sess_start(s, &ss, &src, &srv, 80, t0);
+	/* Mid-stream: the capture starts with the second round. */
+	mid = s->o->chaos > 0 && rounds > 1 &&
+	    rng_chance(&s->rng, s->o->chaos / 4);
+	sess_start(s, &ss, &src, &srv, 80, t0, mid);
 	for (i = 0; i < rounds && ss.t < ss.end; i++) {
+		if (i == 1 && mid)
+			sess_unmute(s, &ss);
 		http_round(s, &ss, sc, &q, lb);
 		ss.t += rng_range(&s->rng, 50000, 4000000);
 	}
@@ -999,6 +1374,7 @@ tls_session(struct sim *s, unsigned sc, int64_t t0)
 	struct sess ss;
 	size_t n, cut;
 	unsigned i, rounds;
+	bool mid;
 
 	memset(&hp, 0, sizeof(hp));
 	hp.sni = sn->name;
@@ -1014,7 +1390,9 @@ tls_session(struct sim *s, unsigned sc, int64_t t0)
 	if ((n = hello_build(&hp, s->burst, sizeof(s->burst))) == 0)
 		return;
 	server_addr(s, !addr_is_v4(client), &srv);
-	sess_start(s, &ss, client, &srv, 443, t0);
+	/* Mid-stream: the capture starts after the handshakes. */
+	mid = s->o->chaos > 0 && rng_chance(&s->rng, s->o->chaos / 4);
+	sess_start(s, &ss, client, &srv, 443, t0, mid);
 	pend_add(s, &ss, n, sn->cls, true, client);
 	if (rng_chance(&s->rng, 0.15)) {
 		cut = 1 + rng_below(&s->rng, (uint32_t)n - 1);
@@ -1029,6 +1407,8 @@ tls_session(struct sim *s, unsigned sc, int64_t t0)
 	buf_add(s->rsp, &s->nrsp, "\x14\x03\x03\x00\x01\x01", 6);
 	srv_send(s, &ss, s->rsp, s->nrsp, ss.t + ss.rtt / 2 + 2000);
 	rounds = rng_below(&s->rng, 3);
+	if (mid)
+		sess_unmute(s, &ss);
 	for (i = 0; i <= rounds && ss.t < ss.end; i++) {
 		s->nburst = 0;
 		if (i == 0)
@@ -1064,7 +1444,7 @@ junk_session(struct sim *s, int64_t t0)
 	size_t n;
 
 	server_addr(s, !addr_is_v4(client), &srv);
-	sess_start(s, &ss, client, &srv, port, t0);
+	sess_start(s, &ss, client, &srv, port, t0, false);
 	s->nburst = 0;
 	if (r < 30 || r >= 80) {
 		n = (size_t)rng_range(&s->rng, 20, 300);
@@ -1083,9 +1463,10 @@ junk_session(struct sim *s, int64_t t0)
 	}
 	cli_send(s, &ss, s->burst, s->nburst, ss.t);
 	s->nburst = 0;
-	if (rng_chance(&s->rng, 0.5))
+	if (rng_chance(&s->rng, 0.5)) {
+		sess_finish(s, &ss, ss.t + ss.rtt);
 		(void)!pcapw_conn_reset(s->w, &ss.c, false, ss.t + ss.rtt);
-	else
+	} else
 		sess_end(s, &ss);
 }
 
@@ -1100,7 +1481,7 @@ health_session(struct sim *s, int64_t t0)
 
 	v4(&src, 10, 0, 0, 2);
 	v4(&srv, 10, 20, 0, 5);
-	sess_start(s, &ss, &src, &srv, 80, t0);
+	sess_start(s, &ss, &src, &srv, 80, t0, false);
 	s->nburst = 0;
 	burst_printf(s, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", hc.host);
 	pend_add(s, &ss, s->nburst, CLS_OTHER, false, &src);
@@ -1257,6 +1638,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "scale", required_argument, NULL, 'x' },
 		{ "seed", required_argument, NULL, 'r' },
 		{ "linktype", required_argument, NULL, 'l' },
+		{ "chaos", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1302,6 +1684,11 @@ parse_args(int argc, char **argv, struct opts *o)
 			if (parse_link(optarg, &o->linktype) == -1)
 				bad_arg("--linktype", optarg,
 				    "want ether, sll, sll2, raw or null");
+			break;
+		case 'c':
+			if (parse_double(optarg, 0, 1, &o->chaos))
+				bad_arg("--chaos", optarg,
+				    "want a probability from 0 to 1");
 			break;
 		case 'h':
 			usage(EX_OK_);
@@ -1386,6 +1773,7 @@ main(int argc, char **argv)
 	}
 	s->o = &o;
 	s->port = 32768;
+	truth_stream_init(&s->arr);
 	rng_seed(&s->rng, o.seed);
 	if ((s->geo = geo_open(o.geoip, 65536, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "originstat-sim: %s\n", err);
@@ -1417,6 +1805,8 @@ main(int argc, char **argv)
 	(void)run(s);
 	rc = finish(s);
 done:
+	truth_stream_fini(&s->arr);
+	free(s->stream);
 	pools_free(&s->pools);
 	geo_free(s->geo);
 	free(s);

@@ -228,3 +228,125 @@ truth_close(struct truth *t, char *err, size_t errcap)
 	free(t);
 	return rc;
 }
+
+/* ---- arrival of a connection's client bytes ---- */
+
+void
+truth_stream_init(struct truth_stream *ts)
+{
+	memset(ts, 0, sizeof(*ts));
+}
+
+void
+truth_stream_fini(struct truth_stream *ts)
+{
+	free(ts->v);
+	free(ts->pend);
+	memset(ts, 0, sizeof(*ts));
+}
+
+void
+truth_stream_reset(struct truth_stream *ts, uint64_t anchor)
+{
+	ts->n = 0;
+	ts->anchor = anchor;
+	ts->sorted = true;
+}
+
+int
+truth_stream_arrive(struct truth_stream *ts, int64_t t, uint64_t off,
+    size_t len)
+{
+	struct truth_arrival *v;
+	size_t *p, ncap;
+
+	if (len == 0)
+		return 0;
+	if (ts->n == ts->cap) {
+		ncap = ts->cap != 0 ? ts->cap * 2 : 64;
+		if ((v = realloc(ts->v, ncap * sizeof(*v))) == NULL)
+			return -1;
+		ts->v = v;
+		if ((p = realloc(ts->pend, ncap * sizeof(*p))) == NULL)
+			return -1;
+		ts->pend = p;
+		ts->cap = ncap;
+	}
+	if (ts->n > 0 && t < ts->v[ts->n - 1].ts)
+		ts->sorted = false;
+	ts->v[ts->n] = (struct truth_arrival){ off, off + len, t, ts->n };
+	ts->n++;
+	return 0;
+}
+
+static int
+arrival_cmp(const void *a, const void *b)
+{
+	const struct truth_arrival *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->idx != y->idx)
+		return x->idx < y->idx ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Move *cov over the held out-of-order arrivals that now touch it, as a
+ * reassembler drains its queue; those are dropped from pend.
+ */
+static void
+drain_pending(const struct truth_stream *ts, size_t *npend, uint64_t *cov)
+{
+	const struct truth_arrival *a;
+	bool moved = true;
+	size_t i;
+
+	while (moved) {
+		moved = false;
+		for (i = 0; i < *npend; ) {
+			a = &ts->v[ts->pend[i]];
+			if (a->from > *cov) {
+				i++;
+				continue;
+			}
+			if (a->to > *cov) {
+				*cov = a->to;
+				moved = true;
+			}
+			ts->pend[i] = ts->pend[--*npend];
+		}
+	}
+}
+
+bool
+truth_stream_done(struct truth_stream *ts, uint64_t end, int64_t *when)
+{
+	const struct truth_arrival *a;
+	uint64_t cov = ts->anchor;
+	size_t i, npend = 0;
+
+	if (end <= ts->anchor)
+		return false;
+	if (!ts->sorted) {
+		qsort(ts->v, ts->n, sizeof(*ts->v), arrival_cmp);
+		ts->sorted = true;
+	}
+	for (i = 0; i < ts->n; i++) {
+		a = &ts->v[i];
+		if (a->to <= cov)
+			continue;
+		if (a->from > cov) {
+			ts->pend[npend++] = i;
+			continue;
+		}
+		cov = a->to;
+		if (npend > 0)
+			drain_pending(ts, &npend, &cov);
+		if (cov >= end) {
+			*when = a->ts;
+			return true;
+		}
+	}
+	return false;
+}
