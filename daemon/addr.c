@@ -280,28 +280,26 @@ cidr_contains(const struct cidr *c, const struct ip_addr *a)
  */
 #define SIP_ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
-struct sip {
-	uint64_t	v0, v1, v2, v3;
-};
+/*
+ * A macro over four locals rather than a function over a struct: the
+ * compiler then keeps the state in registers (addr_hash runs for every
+ * request and handshake).
+ */
+#define SIP_ROUND(v0, v1, v2, v3) do {					\
+	(v0) += (v1); (v1) = SIP_ROTL((v1), 13); (v1) ^= (v0);		\
+	(v0) = SIP_ROTL((v0), 32);					\
+	(v2) += (v3); (v3) = SIP_ROTL((v3), 16); (v3) ^= (v2);		\
+	(v0) += (v3); (v3) = SIP_ROTL((v3), 21); (v3) ^= (v0);		\
+	(v2) += (v1); (v1) = SIP_ROTL((v1), 17); (v1) ^= (v2);		\
+	(v2) = SIP_ROTL((v2), 32);					\
+} while (0)
 
-static void
-sip_round(struct sip *s)
-{
-	s->v0 += s->v1;
-	s->v1 = SIP_ROTL(s->v1, 13);
-	s->v1 ^= s->v0;
-	s->v0 = SIP_ROTL(s->v0, 32);
-	s->v2 += s->v3;
-	s->v3 = SIP_ROTL(s->v3, 16);
-	s->v3 ^= s->v2;
-	s->v0 += s->v3;
-	s->v3 = SIP_ROTL(s->v3, 21);
-	s->v3 ^= s->v0;
-	s->v2 += s->v1;
-	s->v1 = SIP_ROTL(s->v1, 17);
-	s->v1 ^= s->v2;
-	s->v2 = SIP_ROTL(s->v2, 32);
-}
+#define SIP_BLOCK(v0, v1, v2, v3, m) do {				\
+	(v3) ^= (m);							\
+	SIP_ROUND(v0, v1, v2, v3);					\
+	SIP_ROUND(v0, v1, v2, v3);					\
+	(v0) ^= (m);							\
+} while (0)
 
 static uint64_t
 sip_le64(const uint8_t *p)
@@ -314,32 +312,26 @@ sip_le64(const uint8_t *p)
 	return v;
 }
 
-static void
-sip_block(struct sip *s, uint64_t m)
-{
-	s->v3 ^= m;
-	sip_round(s);
-	sip_round(s);
-	s->v0 ^= m;
-}
-
 uint64_t
 addr_hash(const struct ip_addr *a, uint64_t seed)
 {
 	uint64_t k0 = seed, k1 = seed ^ 0x9e3779b97f4a7c15ULL;
-	struct sip s;
+	uint64_t v0, v1, v2, v3, m;
 
-	s.v0 = k0 ^ 0x736f6d6570736575ULL;
-	s.v1 = k1 ^ 0x646f72616e646f6dULL;
-	s.v2 = k0 ^ 0x6c7967656e657261ULL;
-	s.v3 = k1 ^ 0x7465646279746573ULL;
-	sip_block(&s, sip_le64(a->a));
-	sip_block(&s, sip_le64(a->a + 8));
-	sip_block(&s, (uint64_t)16 << 56);	/* length byte, no tail */
-	s.v2 ^= 0xff;
-	sip_round(&s);
-	sip_round(&s);
-	sip_round(&s);
-	sip_round(&s);
-	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+	v0 = k0 ^ 0x736f6d6570736575ULL;
+	v1 = k1 ^ 0x646f72616e646f6dULL;
+	v2 = k0 ^ 0x6c7967656e657261ULL;
+	v3 = k1 ^ 0x7465646279746573ULL;
+	m = sip_le64(a->a);
+	SIP_BLOCK(v0, v1, v2, v3, m);
+	m = sip_le64(a->a + 8);
+	SIP_BLOCK(v0, v1, v2, v3, m);
+	m = (uint64_t)16 << 56;		/* length byte, no tail */
+	SIP_BLOCK(v0, v1, v2, v3, m);
+	v2 ^= 0xff;
+	SIP_ROUND(v0, v1, v2, v3);
+	SIP_ROUND(v0, v1, v2, v3);
+	SIP_ROUND(v0, v1, v2, v3);
+	SIP_ROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
 }

@@ -34,6 +34,7 @@ struct agg {
 	int64_t		  grace_us;
 	int64_t		  watermark;	/* latest time seen, us */
 	int64_t		  closed_before;	/* minutes < this are closed (s) */
+	int64_t		  next_cut_us;	/* before this, agg_tick closes nothing */
 	size_t		  dense;	/* dense sketches held */
 	struct slot	  slots[AGG_OPEN_MAX];
 	struct agg_stats  st;
@@ -71,6 +72,7 @@ agg_new(const char (*classes)[CONFIG_CLASS_MAX + 1], size_t nclasses,
 	a->grace_us = (int64_t)(grace * 1e6);
 	a->watermark = INT64_MIN;
 	a->closed_before = INT64_MIN;
+	a->next_cut_us = INT64_MIN;
 	if ((a->rank = calloc(nclasses, sizeof(*a->rank))) == NULL)
 		goto fail;
 	for (i = 0; i < nclasses; i++)
@@ -188,16 +190,25 @@ agg_tick(struct agg *a, int64_t now_us, agg_emit_fn emit, void *arg)
 		a->st.clock_resets++;
 		a->watermark = now_us;
 		a->closed_before = INT64_MIN;
+		a->next_cut_us = INT64_MIN;
 		return;
 	}
 	if (now_us <= a->watermark)
 		return;
 	a->watermark = now_us;
+	/*
+	 * This runs for every packet.  The cutoff moves once a minute, and
+	 * until it does every open minute is at or after it (agg_hit opens
+	 * none before closed_before): nothing to close.
+	 */
+	if (now_us < a->next_cut_us)
+		return;
 	cutoff = floor_div(now_us - a->grace_us, US_PER_MIN) * 60;
 	while ((sl = slot_oldest(a)) != NULL && sl->minute < cutoff)
 		slot_close(a, sl, emit, arg);
 	if (cutoff > a->closed_before)
 		a->closed_before = cutoff;
+	a->next_cut_us = (cutoff + 60) * 1000000 + a->grace_us;
 }
 
 void

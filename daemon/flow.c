@@ -127,6 +127,12 @@ key_make(const struct segment *s, struct flow_key *k, int *dir)
 	k->vlan = s->vlan;
 }
 
+/*
+ * One multiply and shift per word, one full mix at the end: this runs for
+ * every packet.  Each step is a bijection of h for a fixed word, so keys
+ * that differ in one word never collide before the mask; the final mix
+ * spreads every input bit over the bucket index.
+ */
 static uint32_t
 key_hash(const struct flow_table *ft, const struct flow_key *k)
 {
@@ -136,11 +142,16 @@ key_hash(const struct flow_table *ft, const struct flow_key *k)
 
 	for (i = 0; i + 8 <= sizeof(*k); i += 8) {
 		memcpy(&w, p + i, 8);
-		h = hll_mix64(h ^ w);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
 	}
-	for (; i < sizeof(*k); i++)
-		h = hll_mix64(h ^ p[i]);
-	return (uint32_t)h & ft->mask;
+	/* The tail (ports and VLAN) as one word, not a mix per byte. */
+	if (i < sizeof(*k)) {
+		w = 0;
+		memcpy(&w, p + i, sizeof(*k) - i);
+		h ^= w;
+	}
+	return (uint32_t)hll_mix64(h) & ft->mask;
 }
 
 static bool
@@ -458,7 +469,7 @@ flow_segment(struct flow_table *ft, const struct segment *s, int64_t ts_us)
 		    (s->wire_len == 0 && !(s->flags & TCP_SYN)))
 			return;			/* nothing worth a new entry */
 		i = flow_insert(ft, &k, b, !(s->flags & TCP_SYN));
-	} else {
+	} else if (i != ft->head) {
 		lru_unlink(ft, i);
 		lru_push(ft, i);
 	}

@@ -42,7 +42,15 @@ is_tchar(uint8_t ch)
 	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
 	    (ch >= 'A' && ch <= 'Z'))
 		return 1;
-	return ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
+	/* A switch, not strchr: this runs for every byte of a field name. */
+	switch (ch) {
+	case '!': case '#': case '$': case '%': case '&': case '\'':
+	case '*': case '+': case '-': case '.': case '^': case '_':
+	case '`': case '|': case '~':
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* RFC 9110 5.5: field-vchar (including obs-text), SP or HTAB. */
@@ -50,6 +58,25 @@ static int
 is_field_char(uint8_t ch)
 {
 	return ch == '\t' || (ch >= 0x20 && ch != 0x7f);
+}
+
+/*
+ * Eight bytes at a time over field values (Mycroft's zero-byte test): a
+ * word passes when no byte is below 0x20 (CR, LF, HTAB, controls) and none
+ * is DEL.  A word that fails is looked at byte by byte, so the answer is
+ * exactly is_field_char's; the test only has to be exact about whether a
+ * word holds such a byte at all, which it is for thresholds up to 0x80.
+ */
+#define SWAR_ONES	0x0101010101010101ULL
+#define SWAR_HIGHS	0x8080808080808080ULL
+
+static bool
+word_all_field_vchar(uint64_t w)
+{
+	uint64_t del = w ^ (SWAR_ONES * 0x7f);
+
+	return ((((w - SWAR_ONES * 0x20) & ~w) |
+	    ((del - SWAR_ONES) & ~del)) & SWAR_HIGHS) == 0;
 }
 
 static int
@@ -64,11 +91,17 @@ lower(int ch)
 	return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
 }
 
-/* Case-insensitive compare of a view with a NUL-terminated string. */
+/*
+ * Case-insensitive compare of a view with a string of n bytes.  Callers
+ * use VIEW_EQ_CI with a literal, whose length is known when compiling:
+ * most field names differ in length and are rejected at once.
+ */
+#define VIEW_EQ_CI(v, lit)	view_eq_ci((v), (lit), sizeof(lit) - 1)
+
 static bool
-view_eq_ci(const struct view *v, const char *s)
+view_eq_ci(const struct view *v, const char *s, size_t n)
 {
-	size_t i, n = strlen(s);
+	size_t i;
 
 	if (v->n != n)
 		return false;
@@ -180,14 +213,16 @@ scan_target(struct cursor *c, size_t *n)
 	size_t i;
 
 	for (i = 0;; i++) {
-		if (cur_u8(c, &ch) == -1)
+		if (i == c->left)
 			return HTTP_INCOMPLETE;
+		ch = c->p[i];
 		if (ch == ' ' && i > 0)
 			break;
 		if (ch <= 0x20 || ch >= 0x7f || i == HTTP_TARGET_MAX)
 			return HTTP_MALFORMED;
 	}
 	*n = i;
+	(void)cur_skip(c, i + 1);
 	return HTTP_OK;
 }
 
@@ -223,26 +258,43 @@ static enum http_status
 scan_field(struct cursor *c, struct view *name, struct view *value)
 {
 	uint8_t ch;
+	uint64_t w;
+	size_t i;
 
+	/*
+	 * Both loops index the bytes remaining directly and move the cursor
+	 * once: they run for every byte of every head.
+	 */
 	name->p = (const char *)c->p;
-	for (name->n = 0;; name->n++) {
-		if (cur_u8(c, &ch) == -1)
+	for (i = 0;; i++) {
+		if (i == c->left)
 			return HTTP_INCOMPLETE;
-		if (ch == ':' && name->n > 0)
+		ch = c->p[i];
+		if (ch == ':' && i > 0)
 			break;
 		if (!is_tchar(ch))
 			return HTTP_MALFORMED;
 	}
+	name->n = i;
+	(void)cur_skip(c, i + 1);
 	value->p = (const char *)c->p;
-	for (value->n = 0;; value->n++) {
-		if (peek(c, &ch) == -1)
+	for (i = 0;; i++) {
+		while (c->left - i >= 8) {
+			memcpy(&w, c->p + i, 8);
+			if (!word_all_field_vchar(w))
+				break;
+			i += 8;
+		}
+		if (i == c->left)
 			return HTTP_INCOMPLETE;
+		ch = c->p[i];
 		if (ch == '\r' || ch == '\n')
 			break;
 		if (!is_field_char(ch))
 			return HTTP_MALFORMED;
-		(void)cur_skip(c, 1);
 	}
+	value->n = i;
+	(void)cur_skip(c, i);
 	*value = view_trim(*value);
 	return scan_eol(c);
 }
@@ -313,32 +365,32 @@ field_transfer_encoding(struct http_req *req, struct http_seen *seen,
 		if (elem.n > 0)
 			last = elem;
 	if (last.n > 0)
-		req->chunked = view_eq_ci(&last, "chunked");
+		req->chunked = VIEW_EQ_CI(&last, "chunked");
 }
 
 static void
 field_apply(struct http_req *req, struct http_seen *seen,
     const struct view *name, const struct view *value)
 {
-	if (view_eq_ci(name, "host")) {
+	if (VIEW_EQ_CI(name, "host")) {
 		/* RFC 9112 3.2: several Host fields are an error; keep one. */
 		if (!seen->host)
 			req->host = *value;
 		seen->host = true;
-	} else if (view_eq_ci(name, "x-forwarded-for")) {
+	} else if (VIEW_EQ_CI(name, "x-forwarded-for")) {
 		if (req->nxff < HTTP_MAX_FWD)
 			req->xff[req->nxff++] = *value;
-	} else if (view_eq_ci(name, "forwarded")) {
+	} else if (VIEW_EQ_CI(name, "forwarded")) {
 		if (req->nfwd < HTTP_MAX_FWD)
 			req->fwd[req->nfwd++] = *value;
-	} else if (view_eq_ci(name, "content-length"))
+	} else if (VIEW_EQ_CI(name, "content-length"))
 		field_content_length(req, value);
-	else if (view_eq_ci(name, "transfer-encoding"))
+	else if (VIEW_EQ_CI(name, "transfer-encoding"))
 		field_transfer_encoding(req, seen, value);
-	else if (view_eq_ci(name, "expect")) {
-		if (view_eq_ci(value, "100-continue"))
+	else if (VIEW_EQ_CI(name, "expect")) {
+		if (VIEW_EQ_CI(value, "100-continue"))
 			req->expect_continue = true;
-	} else if (view_eq_ci(name, "upgrade"))
+	} else if (VIEW_EQ_CI(name, "upgrade"))
 		req->upgrade = true;
 }
 
