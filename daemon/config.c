@@ -67,6 +67,7 @@ config_init(struct config *cfg)
 	cfg->nclasses = 1;
 	cfg->geo_cache = 65536;
 	cfg->grace = 5;
+	cfg->history = CONFIG_HISTORY_DEFAULT;
 	return 0;
 }
 
@@ -537,8 +538,12 @@ config_keyval(struct config_parser *cp, const struct config_str *k,
 	case SEC_PUBLISH:
 		if (config_eq(k, "sensor"))
 			config_sensor(cp, v);
-		else
+		else if (!config_eq(k, "history"))
 			config_unknown_key(cp, k, "publish");
+		else if (config_uint(v, CONFIG_HISTORY_MAX, &cfg->history)
+		    == -1)
+			config_error(cp, "history must be seconds 0..%u",
+			    CONFIG_HISTORY_MAX);
 		break;
 	}
 }

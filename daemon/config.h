@@ -15,6 +15,7 @@
  *   grace = 5
  *   [publish]
  *   sensor = web1
+ *   history = 86400                           # seconds of minutes kept
  *
  * Parsing is pure (text in, struct out); every error is reported as
  * "file:line: message", all errors at once.
@@ -33,6 +34,8 @@
 #define CONFIG_MAX_RULES	4096
 #define CONFIG_MAX_CLASSES	254	/* plus "other" */
 #define CONFIG_MAX_TRUSTED	1024
+#define CONFIG_HISTORY_DEFAULT	86400	/* seconds of minutes kept */
+#define CONFIG_HISTORY_MAX	604800	/* one week */
 
 struct rule {
 	unsigned	cls;			/* index into config.classes */
@@ -55,9 +58,13 @@ struct config {
 	unsigned	 geo_cache;		/* entries, default 65536 */
 	double		 grace;			/* seconds, default 5 */
 	char		*sensor;		/* NULL: host name */
+	unsigned	 history;		/* seconds, snapshot service */
 };
 
-/* Defaults: no rules (only "other"), no proxies, grace 5 s. */
+/*
+ * Defaults: no rules (only "other"), no proxies, grace 5 s, history
+ * CONFIG_HISTORY_DEFAULT.
+ */
 int	config_init(struct config *) __attribute__((warn_unused_result));
 void	config_fini(struct config *);
 

@@ -42,7 +42,9 @@ static volatile sig_atomic_t quit;
 
 struct options {
 	const char	*rfile, *iface, *filter, *config, *geoip;
-	const char	*csv, *publish, *sensor;
+	const char	*csv, *publish, *snapshot, *sensor;
+	long		 history;	/* seconds; -1: from the config */
+	long		 linger;	/* seconds after the end of -r */
 	int		 verbose;
 	int		 buffer_mb;
 	double		 stats_interval;
@@ -63,6 +65,11 @@ usage(FILE *fp)
 "      --geoip FILE       MaxMind-format country database (overrides the config)\n"
 "      --csv PATH         append per-minute CSV to PATH ('-' = stdout)\n"
 "      --publish EP       bind a ZeroMQ PUB socket at EP, e.g. tcp://127.0.0.1:5556\n"
+"      --snapshot EP      bind the snapshot service at EP (default: derived from\n"
+"                         --publish, tcp port + 1, ipc/inproc name + .snapshot)\n"
+"      --history SECONDS  minutes kept for snapshots (default 86400)\n"
+"      --linger SECONDS   with -r: serve snapshots and stats that long after\n"
+"                         the end of the file, then exit\n"
 "      --sensor NAME      sensor name in published messages (default: host name)\n"
 "      --max-flows N      TCP connections tracked at once (default %d)\n"
 "      --head-limit BYTES longest request head kept across segments (default %d)\n"
@@ -103,7 +110,8 @@ static void
 parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_FILTER = 256, O_GEOIP, O_CSV, O_PUBLISH, O_SENSOR,
-	    O_MAXFLOWS, O_HEAD, O_STATS, O_BUF };
+	    O_MAXFLOWS, O_HEAD, O_STATS, O_BUF, O_SNAPSHOT, O_HISTORY,
+	    O_LINGER };
 	static const struct option longopts[] = {
 		{ "read", required_argument, NULL, 'r' },
 		{ "interface", required_argument, NULL, 'i' },
@@ -113,6 +121,9 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "csv", required_argument, NULL, O_CSV },
 		{ "publish", required_argument, NULL, O_PUBLISH },
 		{ "sensor", required_argument, NULL, O_SENSOR },
+		{ "snapshot", required_argument, NULL, O_SNAPSHOT },
+		{ "history", required_argument, NULL, O_HISTORY },
+		{ "linger", required_argument, NULL, O_LINGER },
 		{ "max-flows", required_argument, NULL, O_MAXFLOWS },
 		{ "head-limit", required_argument, NULL, O_HEAD },
 		{ "stats-interval", required_argument, NULL, O_STATS },
@@ -128,6 +139,7 @@ parse_args(int argc, char **argv, struct options *o)
 	flow_config_default(&o->flow);
 	o->buffer_mb = 64;
 	o->stats_interval = 5;
+	o->history = -1;
 	while ((ch = getopt_long(argc, argv, "r:i:c:vhV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -139,6 +151,14 @@ parse_args(int argc, char **argv, struct options *o)
 		case O_CSV: o->csv = optarg; break;
 		case O_PUBLISH: o->publish = optarg; break;
 		case O_SENSOR: o->sensor = optarg; break;
+		case O_SNAPSHOT: o->snapshot = optarg; break;
+		case O_HISTORY:
+			o->history = parse_long("--history", optarg, 0,
+			    CONFIG_HISTORY_MAX);
+			break;
+		case O_LINGER:
+			o->linger = parse_long("--linger", optarg, 0, 86400);
+			break;
 		case O_MAXFLOWS:
 			o->flow.max_flows = (size_t)parse_long("--max-flows",
 			    optarg, 1, 1L << 26);
@@ -167,6 +187,14 @@ parse_args(int argc, char **argv, struct options *o)
 	if ((o->rfile == NULL) == (o->iface == NULL))
 		fatalx(EX_USAGE, "give exactly one of -r FILE or -i IFACE "
 		    "(see --help)");
+	if (o->publish == NULL && (o->snapshot != NULL || o->history >= 0 ||
+	    o->linger > 0))
+		log_warnx("--snapshot, --history and --linger need --publish; "
+		    "ignored");
+	if (o->iface != NULL && o->linger > 0) {
+		log_warnx("--linger is for -r; ignored with -i");
+		o->linger = 0;
+	}
 }
 
 static int64_t
@@ -175,6 +203,15 @@ wall_us(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
@@ -284,7 +321,7 @@ refresh_stats(struct capture *cap, struct pub *pub, struct stats *st)
 
 	capture_stats(cap, st);
 	if (pub != NULL)
-		st->pub_dropped = pub_dropped(pub);
+		pub_get_stats(pub, st);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		st->peak_rss_kb = (uint64_t)ru.ru_maxrss;
 }
@@ -307,6 +344,35 @@ report_summary(const struct options *o, const struct stats *st)
 	    (unsigned long long)(st->peak_rss_kb + 1023) / 1024);
 }
 
+/*
+ * After the end of a capture file, keep serving: snapshot requests as
+ * they come, stats every --stats-interval, until --linger seconds have
+ * passed or a signal.  The wait for a request is the loop's only sleep.
+ */
+static void
+linger(struct capture *cap, struct pipeline *pl, struct pub *pub,
+    const struct options *o)
+{
+	struct stats *st = pipeline_stats(pl);
+	int64_t interval = (int64_t)(o->stats_interval * 1e6);
+	int64_t now = mono_us(), end, next_stats, wake;
+
+	log_notice("%s: end of input; serving snapshots on %s for %ld s",
+	    o->rfile, pub_snapshot(pub), o->linger);
+	end = now + (int64_t)o->linger * 1000000;
+	next_stats = now + interval;
+	while (!quit && (now = mono_us()) < end) {
+		if (now >= next_stats) {
+			refresh_stats(cap, pub, st);
+			pub_send_stats(pub, st, wall_us());
+			next_stats = now + interval;
+		}
+		wake = next_stats < end ? next_stats : end;
+		/* Round up, so as not to spin in the last millisecond. */
+		pub_poll(pub, (int)((wake - now + 999) / 1000));
+	}
+}
+
 static int
 run(struct capture *cap, struct pipeline *pl, struct pub *pub,
     const struct options *o)
@@ -327,6 +393,9 @@ run(struct capture *cap, struct pipeline *pl, struct pub *pub,
 			status = EX_DATAERR;
 			break;
 		}
+		/* Snapshot requests between batches; never waits. */
+		if (pub != NULL)
+			pub_poll(pub, 0);
 		now = wall_us();
 		if (o->iface != NULL)
 			pipeline_tick(pl, now);
@@ -341,6 +410,8 @@ run(struct capture *cap, struct pipeline *pl, struct pub *pub,
 	refresh_stats(cap, pub, st);
 	if (pub != NULL)
 		pub_send_stats(pub, st, wall_us());
+	if (pub != NULL && o->rfile != NULL && o->linger > 0 && !quit)
+		linger(cap, pl, pub, o);
 	return status;
 }
 
@@ -352,6 +423,7 @@ main(int argc, char **argv)
 	struct geo *geo;
 	struct csv_out *csv = NULL;
 	struct pub *pub = NULL;
+	struct pub_config pc;
 	struct capture *cap;
 	struct pipeline *pl;
 	struct sigaction sa;
@@ -377,9 +449,13 @@ main(int argc, char **argv)
 			host[sizeof(host) - 1] = '\0';
 			o.sensor = host;
 		}
-		if ((pub = pub_new(o.publish, o.sensor, err,
-		    sizeof(err))) == NULL)
+		pub_config_default(&pc, o.publish, o.sensor);
+		pc.snapshot = o.snapshot;
+		pc.history_s = o.history >= 0 ? o.history : cfg.history;
+		if ((pub = pub_new(&pc, err, sizeof(err))) == NULL)
 			fatalx(EX_UNAVAILABLE, "%s", err);
+		/* No endpoint here: the log is checked to hold no address. */
+		log_info("publishing, run %s", pub_run(pub));
 	}
 	if ((pl = pipeline_new(&cfg, &o.flow, geo, csv, pub,
 	    CLIENT_HASH_SEED)) == NULL)

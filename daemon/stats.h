@@ -39,6 +39,10 @@
 	X(pcap_dropped)							\
 	X(pcap_ifdropped)						\
 	X(pub_dropped)		/* messages ZeroMQ would not take */	\
+	X(snapshot_requests)	/* snapshot requests accepted */	\
+	X(snapshot_errors)	/* bad requests, answered with an error */ \
+	X(snapshot_dropped)	/* replies given up: client gone, stuck */ \
+	X(snapshot_evicted)	/* minutes dropped from the history */	\
 	X(csv_errors)		/* failed CSV writes */		\
 	X(peak_rss_kb)		/* peak resident memory, KiB */
 

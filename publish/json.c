@@ -54,7 +54,7 @@ json_msg_dump(json_t *msg)
 }
 
 char *
-json_msg_counts(const char *sensor, uint64_t seq, int64_t minute,
+json_msg_counts(const struct json_msg_head *h, int64_t minute,
     const struct agg_row *rows, size_t nrows)
 {
 	const struct agg_row *r;
@@ -79,11 +79,13 @@ json_msg_counts(const char *sensor, uint64_t seq, int64_t minute,
 	}
 	json_msg_time(minute, ts);
 	/* "o" steals arr, also when the pack fails. */
-	return json_msg_dump(json_pack("{s:i,s:s,s:s,s:I,s:s,s:I,s:s,s:o}",
+	return json_msg_dump(json_pack("{s:i,s:s,s:s,s:s,s:I,s:s,s:I,s:s,"
+	    "s:o}",
 	    "v", WIRE_VERSION,
 	    "type", "counts",
-	    "sensor", sensor,
-	    "seq", json_msg_int(seq),
+	    "sensor", h->sensor,
+	    "run", h->run,
+	    "seq", json_msg_int(h->seq),
 	    "minute", ts,
 	    "minute_ts", (json_int_t)minute,
 	    "class", rows[0].cls_name,
@@ -91,7 +93,7 @@ json_msg_counts(const char *sensor, uint64_t seq, int64_t minute,
 }
 
 char *
-json_msg_minute(const char *sensor, uint64_t seq, const struct agg_minute *m)
+json_msg_minute(const struct json_msg_head *h, const struct agg_minute *m)
 {
 	const struct agg_row *r, *last = NULL;
 	uint64_t requests = 0, tls = 0, nrows = 0;
@@ -119,12 +121,13 @@ json_msg_minute(const char *sensor, uint64_t seq, const struct agg_minute *m)
 		}
 	}
 	json_msg_time(m->minute, ts);
-	return json_msg_dump(json_pack("{s:i,s:s,s:s,s:I,s:s,s:I,s:o,"
+	return json_msg_dump(json_pack("{s:i,s:s,s:s,s:s,s:I,s:s,s:I,s:o,"
 	    "s:I,s:I,s:I}",
 	    "v", WIRE_VERSION,
 	    "type", "minute",
-	    "sensor", sensor,
-	    "seq", json_msg_int(seq),
+	    "sensor", h->sensor,
+	    "run", h->run,
+	    "seq", json_msg_int(h->seq),
 	    "minute", ts,
 	    "minute_ts", (json_int_t)m->minute,
 	    "classes", classes,
@@ -134,11 +137,11 @@ json_msg_minute(const char *sensor, uint64_t seq, const struct agg_minute *m)
 }
 
 char *
-json_msg_stats(const char *sensor, uint64_t seq, int64_t now_us,
-    uint64_t uptime_s, const struct stats *st)
+json_msg_stats(const struct json_msg_head *h, int64_t now_us,
+    uint64_t uptime_s, const char *snapshot, const struct stats *st)
 {
 	char ts[21];
-	json_t *counters;
+	json_t *counters, *msg;
 	int64_t secs;
 
 	if ((counters = json_object()) == NULL)
@@ -158,14 +161,92 @@ json_msg_stats(const char *sensor, uint64_t seq, int64_t now_us,
 	if (now_us % 1000000 < 0)
 		secs--;
 	json_msg_time(secs, ts);
-	return json_msg_dump(json_pack("{s:i,s:s,s:s,s:I,s:s,s:I,s:o}",
+	/* "snapshot" before "counters", which is last as in docs/wire.md. */
+	msg = json_pack("{s:i,s:s,s:s,s:s,s:I,s:s,s:I}",
 	    "v", WIRE_VERSION,
 	    "type", "stats",
-	    "sensor", sensor,
-	    "seq", json_msg_int(seq),
+	    "sensor", h->sensor,
+	    "run", h->run,
+	    "seq", json_msg_int(h->seq),
 	    "time", ts,
-	    "uptime_s", json_msg_int(uptime_s),
-	    "counters", counters));
+	    "uptime_s", json_msg_int(uptime_s));
+	if (msg == NULL || (snapshot != NULL && json_object_set_new(msg,
+	    "snapshot", json_string(snapshot)) == -1)) {
+		json_decref(counters);
+		json_decref(msg);
+		return NULL;
+	}
+	/* set_new steals counters, also when it fails. */
+	if (json_object_set_new(msg, "counters", counters) == -1) {
+		json_decref(msg);
+		return NULL;
+	}
+	return json_msg_dump(msg);
+}
+
+char *
+json_msg_snapshot_end(const char *sensor, const char *run,
+    uint64_t last_seq, int have_range, int64_t oldest, int64_t newest)
+{
+	return json_msg_dump(json_pack("{s:i,s:s,s:s,s:s,s:I,s:o,s:o}",
+	    "v", WIRE_VERSION,
+	    "type", "snapshot_end",
+	    "sensor", sensor,
+	    "run", run,
+	    "last_seq", json_msg_int(last_seq),
+	    "oldest_minute_ts", have_range ?
+	    json_integer((json_int_t)oldest) : json_null(),
+	    "newest_minute_ts", have_range ?
+	    json_integer((json_int_t)newest) : json_null()));
+}
+
+char *
+json_msg_snapshot_error(const char *sensor, const char *run,
+    const char *error)
+{
+	return json_msg_dump(json_pack("{s:i,s:s,s:s,s:s,s:s}",
+	    "v", WIRE_VERSION,
+	    "type", "snapshot_error",
+	    "sensor", sensor,
+	    "run", run,
+	    "error", error));
+}
+
+/*
+ * The request is small and untrusted: jansson checks the syntax (RFC 8259)
+ * and UTF-8, duplicate keys are refused so that no two readers could
+ * disagree on it, and unknown keys are ignored (added within v1).
+ */
+int
+json_msg_snapshot_request(const char *buf, size_t len, int64_t *from_ts,
+    const char **error)
+{
+	json_t *req, *v, *from;
+	int rc = -1;
+
+	*from_ts = 0;
+	if ((req = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL)) ==
+	    NULL || !json_is_object(req)) {
+		*error = "bad_json";
+		goto done;
+	}
+	v = json_object_get(req, "v");
+	if (!json_is_integer(v) || json_integer_value(v) != WIRE_VERSION) {
+		*error = "bad_version";
+		goto done;
+	}
+	from = json_object_get(req, "from_minute_ts");
+	if (from != NULL && (!json_is_integer(from) ||
+	    json_integer_value(from) < 0)) {
+		*error = "bad_from_minute_ts";
+		goto done;
+	}
+	if (from != NULL)
+		*from_ts = (int64_t)json_integer_value(from);
+	rc = 0;
+done:
+	json_decref(req);
+	return rc;
 }
 
 int

@@ -73,6 +73,7 @@ assert_pristine(const struct config *cfg)
 	ck_assert_ptr_null(cfg->sensor);
 	ck_assert_uint_eq(cfg->geo_cache, 65536);
 	ck_assert(cfg->grace == 5);
+	ck_assert_uint_eq(cfg->history, CONFIG_HISTORY_DEFAULT);
 }
 
 START_TEST(test_defaults)
@@ -148,6 +149,32 @@ START_TEST(test_good)
 	ck_assert_uint_eq(cfg.geo_cache, 1024);
 	ck_assert(cfg.grace == 2.5);
 	ck_assert_str_eq(cfg.sensor, "web-1.example_a");
+	ck_assert_uint_eq(cfg.history, CONFIG_HISTORY_DEFAULT);
+	config_fini(&cfg);
+}
+END_TEST
+
+/* [publish] history: seconds of minutes kept for snapshots, 0 keeps none. */
+START_TEST(test_history)
+{
+	struct config cfg;
+	char err[ERRCAP];
+
+	ck_assert_int_eq(config_init(&cfg), 0);
+	ck_assert_int_eq(parse(&cfg, "[publish]\nhistory = 3600\n"
+	    "sensor = s\n", err), 0);
+	ck_assert_uint_eq(cfg.history, 3600);
+	ck_assert_str_eq(cfg.sensor, "s");
+	ck_assert_int_eq(parse(&cfg, "[publish]\nhistory = 0\n", err), 0);
+	ck_assert_uint_eq(cfg.history, 0);
+	ck_assert_int_eq(parse(&cfg, "[publish]\nhistory = 604800 # a week\n",
+	    err), 0);
+	ck_assert_uint_eq(cfg.history, CONFIG_HISTORY_MAX);
+	/* A failed parse goes back to the default. */
+	ck_assert_int_eq(parse(&cfg, "[publish]\nhistory = 1e3\n", err), -1);
+	ck_assert_str_eq(err, "t.conf:2: history must be seconds "
+	    "0..604800\n");
+	assert_pristine(&cfg);
 	config_fini(&cfg);
 }
 END_TEST
@@ -193,6 +220,10 @@ static const struct {
 	{ "[geoip]\n\n\nfoo = 1\n", "t.conf:4: unknown key 'foo'" },
 	{ "[aggregate]\nGrace = 1\n", "t.conf:2: unknown key 'Grace'" },
 	{ "[publish]\nsensors = a\n", "t.conf:2: unknown key 'sensors'" },
+	{ "[publish]\nhistory = -1\n", "t.conf:2: history must be seconds" },
+	{ "[publish]\nhistory = 604801\n",
+	    "t.conf:2: history must be seconds 0..604800" },
+	{ "[publish]\nhistory = 1.5\n", "t.conf:2: history must be" },
 	{ "[rules]\nother = a.org\n",
 	    "t.conf:2: class name 'other' is reserved" },
 	{ "[rules]\nOTHER = a.org\n", "t.conf:2: class name 'other'" },
@@ -514,6 +545,7 @@ config_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_good);
 	tcase_add_test(tc, test_crlf_and_replace);
+	tcase_add_test(tc, test_history);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_binary_and_long);
 	tcase_add_test(tc, test_many_errors);

@@ -21,6 +21,7 @@
 #include "pub.h"
 
 #define SENSOR		"test-sensor"
+#define RUN		"5f0c2a9e41b7d386"
 #define MIN0		1478631600	/* 2016-11-08T19:00:00Z */
 #define RECV_MS		100		/* one receive attempt */
 #define JOIN_TRIES	100		/* of RECV_MS each: 10 s */
@@ -156,14 +157,19 @@ jstr(const json_t *o, const char *key)
 	return json_string_value(v);
 }
 
-/* The fields every payload starts with. */
+/* The fields every payload starts with; run is 16 lowercase hex digits. */
 static void
 assert_head(const json_t *o, const char *type, json_int_t seq)
 {
+	const char *run;
+
 	ck_assert_int_eq(jint(o, "v"), 1);
 	ck_assert_str_eq(jstr(o, "type"), type);
 	ck_assert_str_eq(jstr(o, "sensor"), SENSOR);
 	ck_assert_int_eq(jint(o, "seq"), seq);
+	run = jstr(o, "run");
+	ck_assert_uint_eq(strlen(run), 16);
+	ck_assert_uint_eq(strspn(run, "0123456789abcdef"), 16);
 }
 
 static void
@@ -178,12 +184,21 @@ assert_row(const json_t *r, const char *cc, json_int_t req, json_int_t tls,
 }
 
 static struct pub *
+pub_at(const char *endpoint, const char *sensor, char *err, size_t errcap)
+{
+	struct pub_config pc;
+
+	pub_config_default(&pc, endpoint, sensor);
+	return pub_new(&pc, err, errcap);
+}
+
+static struct pub *
 pub_ok(void)
 {
 	struct pub *p;
 	char err[256] = "";
 
-	p = pub_new("tcp://127.0.0.1:*", SENSOR, err, sizeof(err));
+	p = pub_at("tcp://127.0.0.1:*", SENSOR, err, sizeof(err));
 	ck_assert_msg(p != NULL, "pub_new: %s", err);
 	return p;
 }
@@ -191,11 +206,12 @@ pub_ok(void)
 /* Exact payload bytes: the examples in docs/wire.md. */
 START_TEST(test_json_exact)
 {
+	struct json_msg_head h = { "web1", RUN, 7 };
 	char *s;
 
-	s = json_msg_counts("web1", 7, MIN0, rows2, 3);
+	s = json_msg_counts(&h, MIN0, rows2, 3);
 	ck_assert_str_eq(s, "{\"v\":1,\"type\":\"counts\","
-	    "\"sensor\":\"web1\",\"seq\":7,"
+	    "\"sensor\":\"web1\",\"run\":\"" RUN "\",\"seq\":7,"
 	    "\"minute\":\"2016-11-08T19:00:00Z\",\"minute_ts\":1478631600,"
 	    "\"class\":\"eta\",\"rows\":["
 	    "{\"country\":\"CA\",\"requests\":10,\"tls_handshakes\":2,"
@@ -203,12 +219,29 @@ START_TEST(test_json_exact)
 	    "{\"country\":\"MX\",\"requests\":12,\"tls_handshakes\":3,"
 	    "\"clients\":9}]}");
 	free(s);
-	s = json_msg_minute("web1", 9, &min2);
+	h.seq = 9;
+	s = json_msg_minute(&h, &min2);
 	ck_assert_str_eq(s, "{\"v\":1,\"type\":\"minute\","
-	    "\"sensor\":\"web1\",\"seq\":9,"
+	    "\"sensor\":\"web1\",\"run\":\"" RUN "\",\"seq\":9,"
 	    "\"minute\":\"2016-11-08T19:00:00Z\",\"minute_ts\":1478631600,"
 	    "\"classes\":[\"eta\",\"immigrate\"],\"requests\":27,"
 	    "\"tls_handshakes\":5,\"rows\":3}");
+	free(s);
+	s = json_msg_snapshot_end("web1", RUN, 42, 1, MIN0, MIN0 + 60);
+	ck_assert_str_eq(s, "{\"v\":1,\"type\":\"snapshot_end\","
+	    "\"sensor\":\"web1\",\"run\":\"" RUN "\",\"last_seq\":42,"
+	    "\"oldest_minute_ts\":1478631600,"
+	    "\"newest_minute_ts\":1478631660}");
+	free(s);
+	s = json_msg_snapshot_end("web1", RUN, 0, 0, 0, 0);
+	ck_assert_str_eq(s, "{\"v\":1,\"type\":\"snapshot_end\","
+	    "\"sensor\":\"web1\",\"run\":\"" RUN "\",\"last_seq\":0,"
+	    "\"oldest_minute_ts\":null,\"newest_minute_ts\":null}");
+	free(s);
+	s = json_msg_snapshot_error("web1", RUN, "bad_json");
+	ck_assert_str_eq(s, "{\"v\":1,\"type\":\"snapshot_error\","
+	    "\"sensor\":\"web1\",\"run\":\"" RUN "\","
+	    "\"error\":\"bad_json\"}");
 	free(s);
 }
 END_TEST
@@ -218,10 +251,11 @@ START_TEST(test_json_escaping)
 	static const struct agg_row r[] = {
 		{ 0, "a\"b\\c\n", "Z\"", UINT64_MAX, 1, 1, NULL },
 	};
+	struct json_msg_head h = { "s\xc3\xa9nsor", RUN, 1 };
 	json_t *o, *row;
 	char *s;
 
-	s = json_msg_counts("s\xc3\xa9nsor", 1, MIN0, r, 1);
+	s = json_msg_counts(&h, MIN0, r, 1);
 	ck_assert_ptr_nonnull(o = json_loads(s, 0, NULL));
 	ck_assert_str_eq(jstr(o, "class"), "a\"b\\c\n");
 	ck_assert_str_eq(jstr(o, "sensor"), "s\xc3\xa9nsor");
@@ -232,7 +266,8 @@ START_TEST(test_json_escaping)
 	json_decref(o);
 	free(s);
 	/* jansson refuses invalid UTF-8: no payload rather than a bad one. */
-	ck_assert_ptr_null(json_msg_counts("\xff", 1, MIN0, r, 1));
+	h.sensor = "\xff";
+	ck_assert_ptr_null(json_msg_counts(&h, MIN0, r, 1));
 	ck_assert_int_eq(json_msg_string_ok("\xff"), 0);
 	ck_assert_int_eq(json_msg_string_ok(NULL), 0);
 	ck_assert_int_eq(json_msg_string_ok("web1"), 1);
@@ -241,6 +276,7 @@ END_TEST
 
 START_TEST(test_json_stats)
 {
+	struct json_msg_head h = { SENSOR, RUN, 3 };
 	struct stats st;
 	json_t *o, *c;
 	char *s;
@@ -250,11 +286,13 @@ START_TEST(test_json_stats)
 	st.packets = 42;
 	st.csv_errors = 7;
 	/* 2016-11-08T19:00:05.999999Z */
-	s = json_msg_stats(SENSOR, 3, (int64_t)MIN0 * 1000000 + 5999999, 61,
-	    &st);
+	s = json_msg_stats(&h, (int64_t)MIN0 * 1000000 + 5999999, 61,
+	    "tcp://127.0.0.1:5557", &st);
 	ck_assert_ptr_nonnull(o = json_loads(s, 0, NULL));
-	ck_assert_uint_eq(json_object_size(o), 7);
+	ck_assert_uint_eq(json_object_size(o), 9);
 	assert_head(o, "stats", 3);
+	ck_assert_str_eq(jstr(o, "run"), RUN);
+	ck_assert_str_eq(jstr(o, "snapshot"), "tcp://127.0.0.1:5557");
 	ck_assert_str_eq(jstr(o, "time"), "2016-11-08T19:00:05Z");
 	ck_assert_int_eq(jint(o, "uptime_s"), 61);
 	c = json_object_get(o, "counters");
@@ -270,8 +308,10 @@ START_TEST(test_json_stats)
 	json_decref(o);
 	free(s);
 	/* Before 1970, seconds round down. */
-	s = json_msg_stats(SENSOR, 3, -1, 0, &st);
+	s = json_msg_stats(&h, -1, 0, NULL, &st);
 	ck_assert_ptr_nonnull(strstr(s, "\"time\":\"1969-12-31T23:59:59Z\""));
+	/* No snapshot endpoint, no "snapshot" field. */
+	ck_assert_ptr_null(strstr(s, "\"snapshot\""));
 	free(s);
 }
 END_TEST
@@ -313,6 +353,9 @@ START_TEST(test_stats_wire)
 	ck_assert_int_le(jint(m.json, "uptime_s"), 60);
 	ck_assert_int_eq(jint(json_object_get(m.json, "counters"),
 	    "http_requests"), 12345);
+	/* The run and the snapshot endpoint are announced. */
+	ck_assert_str_eq(jstr(m.json, "run"), pub_run(p));
+	ck_assert_str_eq(jstr(m.json, "snapshot"), pub_snapshot(p));
 	msg_fini(&m);
 	zmq_close(s);
 	pub_free(p);
@@ -334,7 +377,7 @@ START_TEST(test_minute_wire)
 
 	sub_recv_data(s, &m);
 	ck_assert_str_eq(m.topic, "counts.eta");
-	ck_assert_uint_eq(json_object_size(m.json), 8);
+	ck_assert_uint_eq(json_object_size(m.json), 9);
 	assert_head(m.json, "counts", ++seq);
 	ck_assert_str_eq(jstr(m.json, "minute"), "2016-11-08T19:00:00Z");
 	ck_assert_int_eq(jint(m.json, "minute_ts"), MIN0);
@@ -357,7 +400,7 @@ START_TEST(test_minute_wire)
 	/* The close marker comes last; "other" had only empty rows. */
 	sub_recv_data(s, &m);
 	ck_assert_str_eq(m.topic, "minute");
-	ck_assert_uint_eq(json_object_size(m.json), 10);
+	ck_assert_uint_eq(json_object_size(m.json), 11);
 	assert_head(m.json, "minute", ++seq);
 	ck_assert_str_eq(jstr(m.json, "minute"), "2016-11-08T19:00:00Z");
 	ck_assert_int_eq(jint(m.json, "minute_ts"), MIN0);
@@ -536,7 +579,7 @@ assert_bind_fails(const char *endpoint)
 {
 	char err[256] = "", want[256];
 
-	ck_assert_ptr_null(pub_new(endpoint, SENSOR, err, sizeof(err)));
+	ck_assert_ptr_null(pub_at(endpoint, SENSOR, err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s: ", endpoint);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0 &&
 	    strlen(err) > strlen(want), "message \"%s\"", err);
@@ -552,16 +595,41 @@ START_TEST(test_bind_fails)
 	assert_bind_fails("tcp://127.0.0.1:notaport");
 	assert_bind_fails("nosuch://127.0.0.1:1");
 	/* The port is taken. */
-	ck_assert_ptr_null(pub_new(pub_endpoint(p), SENSOR, err,
+	ck_assert_ptr_null(pub_at(pub_endpoint(p), SENSOR, err,
 	    sizeof(err)));
 	snprintf(want, sizeof(want), "%s: %s", pub_endpoint(p),
 	    zmq_strerror(EADDRINUSE));
 	ck_assert_str_eq(err, want);
 	pub_free(p);
 	/* A sensor name that cannot go into JSON. */
-	ck_assert_ptr_null(pub_new("tcp://127.0.0.1:*", "\xff", err,
+	ck_assert_ptr_null(pub_at("tcp://127.0.0.1:*", "\xff", err,
 	    sizeof(err)));
 	ck_assert_str_eq(err, "sensor name missing or not UTF-8");
+}
+END_TEST
+
+/* The snapshot socket has its own errors, named as such. */
+START_TEST(test_snapshot_bind_fails)
+{
+	struct pub *p = pub_ok(), *q;
+	struct pub_config pc;
+	char err[256] = "", want[256];
+
+	pub_config_default(&pc, "tcp://127.0.0.1:*", SENSOR);
+	pc.snapshot = pub_snapshot(p);
+	ck_assert_ptr_null(pub_new(&pc, err, sizeof(err)));
+	snprintf(want, sizeof(want), "snapshot %s: %s", pub_snapshot(p),
+	    zmq_strerror(EADDRINUSE));
+	ck_assert_str_eq(err, want);
+	/* Its own PUB socket was given back: the port can be bound again. */
+	pc.snapshot = "tcp://127.0.0.1:*";
+	ck_assert_ptr_nonnull(q = pub_new(&pc, err, sizeof(err)));
+	ck_assert_str_ne(pub_run(p), pub_run(q));
+	pub_free(q);
+	/* No convention for this transport: say to give one. */
+	pub_config_default(&pc, "udp://127.0.0.1:1", SENSOR);
+	ck_assert_ptr_null(pub_new(&pc, err, sizeof(err)));
+	pub_free(p);
 }
 END_TEST
 
@@ -588,6 +656,7 @@ pub_suite(void)
 	tcase_add_test(tw, test_no_subscriber);
 	tcase_add_test(tw, test_stuck_subscriber);
 	tcase_add_test(tw, test_bind_fails);
+	tcase_add_test(tw, test_snapshot_bind_fails);
 	suite_add_tcase(s, tw);
 	return s;
 }
