@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "csvout.h"
 #include "summary.h"
+#include "tail.h"
 
 #ifndef ORIGINSTAT_VERSION
 #define ORIGINSTAT_VERSION "0.0.0-unknown"
@@ -24,8 +26,12 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "csv", csvout_main,
+	    "write an originstatd's CSV from its ZeroMQ stream" },
 	{ "summary", summary_main,
 	    "per-hour table of an originstatd CSV file" },
+	{ "tail", tail_main,
+	    "follow an originstatd's counts live" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
