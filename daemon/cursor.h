@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct cursor {
 	const uint8_t	*p;
@@ -103,18 +104,13 @@ cur_u32le(struct cursor *c, uint32_t *v)
 	return 0;
 }
 
-/* Copy n bytes out. */
+/* Copy n bytes out; memcpy, which compilers inline for small constant n. */
 static inline int
 cur_bytes(struct cursor *c, void *dst, size_t n)
 {
-	const uint8_t *s = c->p;
-	uint8_t *d = dst;
-	size_t i;
-
 	if (c->left < n)
 		return -1;
-	for (i = 0; i < n; i++)
-		d[i] = s[i];
+	memcpy(dst, c->p, n);
 	c->p += n;
 	c->left -= n;
 	return 0;

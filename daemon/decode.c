@@ -41,24 +41,43 @@ static enum dec_status	dec_ethernet(struct dctx *, struct cursor *);
 static enum dec_status	dec_ip(struct dctx *, struct cursor *);
 static enum dec_status	dec_80211(struct dctx *, struct cursor *);
 
-/* RFC 793 section 3.1. */
+/* Big-endian fields at fixed offsets of a header already bounds-checked. */
+static uint16_t
+be16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * RFC 793 section 3.1.  The fixed 20 bytes are checked once and read in
+ * place: this runs for every packet.
+ */
 static enum dec_status
 dec_tcp(struct dctx *d, struct cursor *c, size_t wire_len)
 {
 	struct segment *s = d->seg;
-	uint16_t off_flags;
+	const uint8_t *p = c->p;
 	size_t hlen;
 
-	if (cur_u16be(c, &s->sport) < 0 || cur_u16be(c, &s->dport) < 0 ||
-	    cur_u32be(c, &s->seq) < 0 || cur_u32be(c, &s->ack) < 0 ||
-	    cur_u16be(c, &off_flags) < 0 || cur_skip(c, 6) < 0)
+	if (c->left < 20)
 		return DEC_TRUNCATED;
-	hlen = (size_t)(off_flags >> 12) * 4;
+	s->sport = be16(p);
+	s->dport = be16(p + 2);
+	s->seq = be32(p + 4);
+	s->ack = be32(p + 8);
+	hlen = (size_t)(p[12] >> 4) * 4;
 	if (hlen < 20 || hlen > wire_len)
 		return DEC_MALFORMED;
-	if (cur_skip(c, hlen - 20) < 0)
+	if (cur_skip(c, hlen) < 0)
 		return DEC_TRUNCATED;
-	s->flags = (uint8_t)(off_flags & 0xff);
+	s->flags = p[13];
 	s->payload = c->p;
 	s->len = c->left;
 	s->wire_len = wire_len - hlen;
@@ -111,32 +130,36 @@ dec_transport(struct dctx *d, uint8_t proto, struct cursor *c, size_t len)
 	}
 }
 
-/* RFC 791 section 3.1. */
+/*
+ * RFC 791 section 3.1.  Read in place after one bounds check per part,
+ * in the order the cursor reads would fail: the first 12 bytes, the
+ * checks on them, the addresses, the options.
+ */
 static enum dec_status
 dec_ipv4(struct dctx *d, struct cursor *c)
 {
-	uint8_t vihl, proto, a[4];
+	const uint8_t *p = c->p;
 	uint16_t total, frag;
+	uint8_t vihl, proto;
 	size_t hlen, plen;
 
-	if (cur_u8(c, &vihl) < 0 || cur_skip(c, 1) < 0 ||
-	    cur_u16be(c, &total) < 0 || cur_skip(c, 2) < 0 ||
-	    cur_u16be(c, &frag) < 0 || cur_skip(c, 1) < 0 ||
-	    cur_u8(c, &proto) < 0 || cur_skip(c, 2) < 0)
+	if (c->left < 12)
 		return DEC_TRUNCATED;
+	vihl = p[0];
+	total = be16(p + 2);
+	frag = be16(p + 6);
+	proto = p[9];
 	hlen = (size_t)(vihl & 0x0f) * 4;
 	if ((vihl >> 4) != 4 || hlen < 20)
 		return DEC_MALFORMED;
 	/* A zero total length is a TSO super-frame: the capture is the length. */
 	if (total != 0 && total < hlen)
 		return DEC_MALFORMED;
-	if (cur_bytes(c, a, 4) < 0)
+	if (c->left < 20)
 		return DEC_TRUNCATED;
-	addr_from_v4(&d->seg->src, a);
-	if (cur_bytes(c, a, 4) < 0)
-		return DEC_TRUNCATED;
-	addr_from_v4(&d->seg->dst, a);
-	if (cur_skip(c, hlen - 20) < 0)
+	addr_from_v4(&d->seg->src, p + 12);
+	addr_from_v4(&d->seg->dst, p + 16);
+	if (cur_skip(c, hlen) < 0)
 		return DEC_TRUNCATED;
 	if ((frag & 0x2000) != 0 || (frag & 0x1fff) != 0)
 		return DEC_FRAGMENT;

@@ -5,6 +5,13 @@
  * only as entries are used), chained from a power-of-two bucket array and
  * threaded on a least-recently-used list.  Indices, not pointers, link
  * them, which halves the links on 64-bit machines.
+ *
+ * The bucket array is reserved for max_flows too, but only its first
+ * part is used, about one bucket per connection tracked (at least
+ * FLOW_BUCKETS_MIN), doubled as the table fills.  A real capture has a
+ * few thousand connections open at once and creates new ones all the
+ * time: with every bucket in use spread over a megabyte, each new
+ * connection's first packet missed the cache on its bucket.
  */
 #include "flow.h"
 
@@ -14,6 +21,7 @@
 #include "hll.h"
 
 #define NIL UINT32_MAX
+#define FLOW_BUCKETS_MIN	1024
 
 struct flow_key {
 	struct ip_addr	a, b;		/* a < b (or a == b and pa <= pb) */
@@ -41,7 +49,8 @@ struct flow_table {
 	struct stream_env	 env;
 	struct flow		*flows;
 	uint32_t		*buckets;
-	uint32_t		 mask;
+	uint32_t		 mask;		/* buckets in use - 1 */
+	uint32_t		 nbuckets;	/* buckets reserved */
 	uint32_t		 used;		/* entries ever handed out */
 	uint32_t		 free;		/* free list head */
 	uint32_t		 count;
@@ -86,7 +95,9 @@ flow_new(const struct flow_config *cfg, struct stats *st, hit_fn on_hit,
 		return NULL;
 	}
 	memset(ft->buckets, 0xff, nb * sizeof(*ft->buckets));
-	ft->mask = (uint32_t)(nb - 1);
+	ft->nbuckets = (uint32_t)nb;
+	ft->mask = (uint32_t)(nb < FLOW_BUCKETS_MIN ? nb :
+	    FLOW_BUCKETS_MIN) - 1;
 	ft->free = ft->head = ft->tail = NIL;
 	ft->env.on_hit = on_hit;
 	ft->env.arg = arg;
@@ -110,13 +121,35 @@ flow_count(const struct flow_table *ft)
 	return ft->count;
 }
 
+/* Eight bytes as a big-endian number: compilers turn this into one load. */
+static inline uint64_t
+load_be64(const uint8_t *p)
+{
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+	    (uint64_t)p[6] << 8 | p[7];
+}
+
+/* memcmp's order on two addresses, as two word compares, not a call. */
+static inline int
+addr_order(const struct ip_addr *x, const struct ip_addr *y)
+{
+	uint64_t a = load_be64(x->a), b = load_be64(y->a);
+
+	if (a == b) {
+		a = load_be64(x->a + 8);
+		b = load_be64(y->a + 8);
+	}
+	return a < b ? -1 : a > b;
+}
+
 /* Canonical key; *dir is 0 when the sender is key.a. */
 static void
 key_make(const struct segment *s, struct flow_key *k, int *dir)
 {
-	int c = memcmp(&s->src, &s->dst, sizeof(s->src));
+	int c = addr_order(&s->src, &s->dst);
 
-	memset(k, 0, sizeof(*k));
 	if (c < 0 || (c == 0 && s->sport <= s->dport)) {
 		k->a = s->src, k->b = s->dst, k->pa = s->sport, k->pb = s->dport;
 		*dir = 0;
@@ -128,36 +161,74 @@ key_make(const struct segment *s, struct flow_key *k, int *dir)
 }
 
 /*
+ * The key as words: four of addresses, then ports and VLAN (the key has
+ * no padding: 16 + 16 + 3 * 2 bytes, alignment 2), so the hash and the
+ * compare each load it once.
+ */
+struct key_words {
+	uint64_t	w[5];
+};
+
+_Static_assert(sizeof(struct flow_key) == 38 &&
+    sizeof(struct flow_key) > 32 && sizeof(struct flow_key) <= 40,
+    "struct flow_key has padding: key_make must clear it");
+
+static void
+key_words(const struct flow_key *k, struct key_words *kw)
+{
+	const uint8_t *p = (const uint8_t *)k;
+
+	memcpy(&kw->w[0], p, 8);
+	memcpy(&kw->w[1], p + 8, 8);
+	memcpy(&kw->w[2], p + 16, 8);
+	memcpy(&kw->w[3], p + 24, 8);
+	kw->w[4] = 0;
+	memcpy(&kw->w[4], p + 32, sizeof(*k) - 32);
+}
+
+/*
  * One multiply and shift per word, one full mix at the end: this runs for
  * every packet.  Each step is a bijection of h for a fixed word, so keys
  * that differ in one word never collide before the mask; the final mix
  * spreads every input bit over the bucket index.
  */
-static uint32_t
-key_hash(const struct flow_table *ft, const struct flow_key *k)
-{
-	uint64_t h = ft->cfg.seed, w;
-	const uint8_t *p = (const uint8_t *)k;
-	size_t i;
+#define KEY_STEP(h, w) do {					\
+	(h) = ((h) ^ (w)) * 0x9e3779b97f4a7c15ULL;		\
+	(h) ^= (h) >> 32;					\
+} while (0)
 
-	for (i = 0; i + 8 <= sizeof(*k); i += 8) {
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 32;
-	}
+static inline uint32_t
+key_hash_words(const struct flow_table *ft, const struct key_words *kw)
+{
+	uint64_t h = ft->cfg.seed;
+
+	KEY_STEP(h, kw->w[0]);
+	KEY_STEP(h, kw->w[1]);
+	KEY_STEP(h, kw->w[2]);
+	KEY_STEP(h, kw->w[3]);
 	/* The tail (ports and VLAN) as one word, not a mix per byte. */
-	if (i < sizeof(*k)) {
-		w = 0;
-		memcpy(&w, p + i, sizeof(*k) - i);
-		h ^= w;
-	}
+	h ^= kw->w[4];
 	return (uint32_t)hll_mix64(h) & ft->mask;
 }
 
-static bool
-key_equal(const struct flow_key *x, const struct flow_key *y)
+static uint32_t
+key_hash(const struct flow_table *ft, const struct flow_key *k)
 {
-	return memcmp(x, y, sizeof(*x)) == 0;
+	struct key_words kw;
+
+	key_words(k, &kw);
+	return key_hash_words(ft, &kw);
+}
+
+static bool
+key_equal(const struct flow_key *x, const struct key_words *y)
+{
+	struct key_words kx;
+
+	key_words(x, &kx);
+	return ((kx.w[0] ^ y->w[0]) | (kx.w[1] ^ y->w[1]) |
+	    (kx.w[2] ^ y->w[2]) | (kx.w[3] ^ y->w[3]) |
+	    (kx.w[4] ^ y->w[4])) == 0;
 }
 
 static void
@@ -190,12 +261,13 @@ lru_push(struct flow_table *ft, uint32_t i)
 }
 
 static uint32_t
-flow_find(const struct flow_table *ft, const struct flow_key *k, uint32_t b)
+flow_find(const struct flow_table *ft, const struct key_words *kw,
+    uint32_t b)
 {
 	uint32_t i;
 
 	for (i = ft->buckets[b]; i != NIL; i = ft->flows[i].hnext)
-		if (key_equal(&ft->flows[i].key, k))
+		if (key_equal(&ft->flows[i].key, kw))
 			return i;
 	return NIL;
 }
@@ -239,6 +311,34 @@ flow_alloc(struct flow_table *ft)
 	return i;
 }
 
+/*
+ * Twice the buckets: each chain b splits into b and b + old, by the one
+ * more hash bit the mask now takes.  Entries keep their relative order.
+ */
+static void
+buckets_grow(struct flow_table *ft)
+{
+	uint32_t old = ft->mask + 1, b, i, next, *lo, *hi;
+
+	ft->mask = old * 2 - 1;
+	for (b = 0; b < old; b++) {
+		i = ft->buckets[b];
+		lo = &ft->buckets[b];
+		hi = &ft->buckets[b + old];
+		for (; i != NIL; i = next) {
+			next = ft->flows[i].hnext;
+			if (key_hash(ft, &ft->flows[i].key) == b) {
+				*lo = i;
+				lo = &ft->flows[i].hnext;
+			} else {
+				*hi = i;
+				hi = &ft->flows[i].hnext;
+			}
+		}
+		*lo = *hi = NIL;
+	}
+}
+
 static uint32_t
 flow_insert(struct flow_table *ft, const struct flow_key *k, uint32_t b,
     bool mid_stream)
@@ -257,6 +357,8 @@ flow_insert(struct flow_table *ft, const struct flow_key *k, uint32_t b,
 	ft->count++;
 	ft->stats->flows = ft->count;
 	ft->stats->flows_created++;
+	if (ft->count > ft->mask && ft->mask + 1 < ft->nbuckets)
+		buckets_grow(ft);
 	return i;
 }
 
@@ -456,14 +558,16 @@ void
 flow_segment(struct flow_table *ft, const struct segment *s, int64_t ts_us)
 {
 	struct flow_key k;
+	struct key_words kw;
 	struct flow *f;
 	uint32_t b, i;
 	int d;
 
 	flow_expire(ft, ts_us);
 	key_make(s, &k, &d);
-	b = key_hash(ft, &k);
-	i = flow_find(ft, &k, b);
+	key_words(&k, &kw);
+	b = key_hash_words(ft, &kw);
+	i = flow_find(ft, &kw, b);
 	if (i == NIL) {
 		if ((s->flags & TCP_RST) ||
 		    (s->wire_len == 0 && !(s->flags & TCP_SYN)))

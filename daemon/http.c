@@ -35,23 +35,20 @@ is_method_char(uint8_t ch)
 	return (ch >= 'A' && ch <= 'Z') || ch == '-' || ch == '_';
 }
 
-/* RFC 9110 5.6.2: tchar. */
-static int
-is_tchar(uint8_t ch)
-{
-	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-	    (ch >= 'A' && ch <= 'Z'))
-		return 1;
-	/* A switch, not strchr: this runs for every byte of a field name. */
-	switch (ch) {
-	case '!': case '#': case '$': case '%': case '&': case '\'':
-	case '*': case '+': case '-': case '.': case '^': case '_':
-	case '`': case '|': case '~':
-		return 1;
-	default:
-		return 0;
-	}
-}
+/*
+ * RFC 9110 5.6.2: tchar, one table lookup per byte of a field name:
+ * ALPHA, DIGIT and "!#$%&'*+-.^_`|~".
+ */
+static const uint8_t tchar_tab[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0,	/* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,	/* 0x30 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1,	/* 0x50 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0,	/* 0x70 */
+};
 
 /* RFC 9110 5.5: field-vchar (including obs-text), SP or HTAB. */
 static int
@@ -68,6 +65,7 @@ is_field_char(uint8_t ch)
  * word holds such a byte at all, which it is for thresholds up to 0x80.
  */
 #define SWAR_ONES	0x0101010101010101ULL
+#define SWAR_LOWS	0x7f7f7f7f7f7f7f7fULL
 #define SWAR_HIGHS	0x8080808080808080ULL
 
 static bool
@@ -77,6 +75,38 @@ word_all_field_vchar(uint64_t w)
 
 	return ((((w - SWAR_ONES * 0x20) & ~w) |
 	    ((del - SWAR_ONES) & ~del)) & SWAR_HIGHS) == 0;
+}
+
+/*
+ * Are all n bytes at p in lo..0x7e (lo is 0x20 or 0x21)?  Eight at a
+ * time: with each byte's high bit cleared (t) no addition carries into
+ * the next byte, t + 1 reaches 0x80 only for DEL and t + (0x80 - lo) only
+ * for t >= lo; w itself has the high bit of the bytes >= 0x80.  The words
+ * are or-ed together without a branch each and tested once; the last
+ * word may overlap the one before, which only tests some bytes twice.
+ */
+static bool
+span_in_range(const uint8_t *p, size_t n, unsigned lo)
+{
+	const uint64_t k = SWAR_ONES * (0x80 - lo);
+	uint64_t w, t, acc = 0;
+	size_t i;
+
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			if (p[i] < lo || p[i] > 0x7e)
+				return false;
+		return true;
+	}
+	for (i = 0; n - i > 8; i += 8) {
+		memcpy(&w, p + i, 8);
+		t = w & SWAR_LOWS;
+		acc |= w | (t + SWAR_ONES) | ~(t + k);
+	}
+	memcpy(&w, p + n - 8, 8);
+	t = w & SWAR_LOWS;
+	acc |= w | (t + SWAR_ONES) | ~(t + k);
+	return (acc & SWAR_HIGHS) == 0;
 }
 
 static int
@@ -111,10 +141,13 @@ view_eq_ci(const struct view *v, const char *s, size_t n)
 	return true;
 }
 
+#define VIEW_HAS_PREFIX_CI(v, lit) \
+	view_has_prefix_ci((v), (lit), sizeof(lit) - 1)
+
 static bool
-view_has_prefix_ci(const struct view *v, const char *s)
+view_has_prefix_ci(const struct view *v, const char *s, size_t n)
 {
-	size_t i, n = strlen(s);
+	size_t i;
 
 	if (v->n < n)
 		return false;
@@ -207,7 +240,7 @@ scan_method(struct cursor *c, size_t *n)
 
 /* RFC 9112 3.2: request-target SP; visible characters only. */
 static enum http_status
-scan_target(struct cursor *c, size_t *n)
+scan_target_bytes(struct cursor *c, size_t *n)
 {
 	uint8_t ch;
 	size_t i;
@@ -224,6 +257,31 @@ scan_target(struct cursor *c, size_t *n)
 	*n = i;
 	(void)cur_skip(c, i + 1);
 	return HTTP_OK;
+}
+
+/*
+ * The common case first: the space found by memchr, then the bytes before
+ * it checked a word at a time.  Anything else (no space yet, an empty or
+ * too long target, a byte out of range) takes the byte loop, whose answer
+ * is the one that counts; the fast path only ever agrees with it.
+ */
+static enum http_status
+scan_target(struct cursor *c, size_t *n)
+{
+	size_t lim = c->left < HTTP_TARGET_MAX + 1 ? c->left :
+	    HTTP_TARGET_MAX + 1;
+	const uint8_t *sp;
+	size_t i;
+
+	if (lim > 0 && (sp = memchr(c->p, ' ', lim)) != NULL) {
+		i = (size_t)(sp - c->p);
+		if (i > 0 && span_in_range(c->p, i, 0x21)) {
+			*n = i;
+			(void)cur_skip(c, i + 1);
+			return HTTP_OK;
+		}
+	}
+	return scan_target_bytes(c, n);
 }
 
 /* RFC 9112 2.3: HTTP-version, restricted to 1.x, then the line end. */
@@ -248,35 +306,14 @@ scan_version(struct cursor *c, int *minor)
 	return scan_eol(c);
 }
 
-/*
- * RFC 9112 5: field-name ":" OWS field-value OWS CRLF.  Whitespace before
- * the colon is rejected (5.1), and so is a line that starts with
- * whitespace, which is obsolete line folding (5.2) -- the name scan sees a
- * non-tchar first byte.  A bare CR inside a value is rejected too.
- */
+/* A field value up to CR or LF, byte by byte; then the line end. */
 static enum http_status
-scan_field(struct cursor *c, struct view *name, struct view *value)
+scan_value_bytes(struct cursor *c, struct view *value)
 {
 	uint8_t ch;
 	uint64_t w;
 	size_t i;
 
-	/*
-	 * Both loops index the bytes remaining directly and move the cursor
-	 * once: they run for every byte of every head.
-	 */
-	name->p = (const char *)c->p;
-	for (i = 0;; i++) {
-		if (i == c->left)
-			return HTTP_INCOMPLETE;
-		ch = c->p[i];
-		if (ch == ':' && i > 0)
-			break;
-		if (!is_tchar(ch))
-			return HTTP_MALFORMED;
-	}
-	name->n = i;
-	(void)cur_skip(c, i + 1);
 	value->p = (const char *)c->p;
 	for (i = 0;; i++) {
 		while (c->left - i >= 8) {
@@ -297,6 +334,71 @@ scan_field(struct cursor *c, struct view *name, struct view *value)
 	(void)cur_skip(c, i);
 	*value = view_trim(*value);
 	return scan_eol(c);
+}
+
+/*
+ * RFC 9112 5: field-name ":" OWS field-value OWS CRLF.  Whitespace before
+ * the colon is rejected (5.1), and so is a line that starts with
+ * whitespace, which is obsolete line folding (5.2) -- the name scan sees a
+ * non-tchar first byte.  A bare CR inside a value is rejected too.
+ */
+static enum http_status
+scan_field_bytes(struct cursor *c, struct view *name, struct view *value)
+{
+	size_t i;
+
+	name->p = (const char *)c->p;
+	for (i = 0; i < c->left && tchar_tab[c->p[i]]; i++)
+		continue;
+	if (i == c->left)
+		return HTTP_INCOMPLETE;
+	if (c->p[i] != ':' || i == 0)
+		return HTTP_MALFORMED;
+	name->n = i;
+	(void)cur_skip(c, i + 1);
+	return scan_value_bytes(c, value);
+}
+
+/*
+ * The same for a complete line, the common case.  The line end is found
+ * first with memchr; the LF, not a tchar, then stops the name loop
+ * without a bound check per byte, and the value's bytes are checked a
+ * word at a time.  A line without its LF yet, or whose value holds
+ * anything but SP..'~' (HTAB, obs-text, a stray CR, controls), goes
+ * through scan_field_bytes or scan_value_bytes, which decide.  c->left
+ * is at least 1.
+ */
+static enum http_status
+scan_field(struct cursor *c, struct view *name, struct view *value)
+{
+	const uint8_t *p = c->p, *nl;
+	size_t i, v, end;
+
+	if ((nl = memchr(p, '\n', c->left)) == NULL)
+		return scan_field_bytes(c, name, value);
+	for (i = 0; tchar_tab[p[i]]; i++)
+		continue;
+	if (p[i] != ':' || i == 0)
+		return HTTP_MALFORMED;
+	name->p = (const char *)p;
+	name->n = i;
+	v = i + 1;
+	end = (size_t)(nl - p);
+	if (end > v && p[end - 1] == '\r')
+		end--;
+	if (!span_in_range(p + v, end - v, 0x20)) {
+		(void)cur_skip(c, v);
+		return scan_value_bytes(c, value);
+	}
+	/* view_trim, knowing there is no HTAB. */
+	while (v < end && p[v] == ' ')
+		v++;
+	while (end > v && p[end - 1] == ' ')
+		end--;
+	value->p = (const char *)p + v;
+	value->n = end - v;
+	(void)cur_skip(c, (size_t)(nl - p) + 1);
+	return HTTP_OK;
 }
 
 /* One decimal Content-Length element: 1..19 digits. */
@@ -368,30 +470,49 @@ field_transfer_encoding(struct http_req *req, struct http_seen *seen,
 		req->chunked = VIEW_EQ_CI(&last, "chunked");
 }
 
+/* The names that matter differ in length: one compare at most. */
 static void
 field_apply(struct http_req *req, struct http_seen *seen,
     const struct view *name, const struct view *value)
 {
-	if (VIEW_EQ_CI(name, "host")) {
+	switch (name->n) {
+	case 4:
 		/* RFC 9112 3.2: several Host fields are an error; keep one. */
-		if (!seen->host)
-			req->host = *value;
-		seen->host = true;
-	} else if (VIEW_EQ_CI(name, "x-forwarded-for")) {
-		if (req->nxff < HTTP_MAX_FWD)
-			req->xff[req->nxff++] = *value;
-	} else if (VIEW_EQ_CI(name, "forwarded")) {
-		if (req->nfwd < HTTP_MAX_FWD)
-			req->fwd[req->nfwd++] = *value;
-	} else if (VIEW_EQ_CI(name, "content-length"))
-		field_content_length(req, value);
-	else if (VIEW_EQ_CI(name, "transfer-encoding"))
-		field_transfer_encoding(req, seen, value);
-	else if (VIEW_EQ_CI(name, "expect")) {
-		if (VIEW_EQ_CI(value, "100-continue"))
+		if (VIEW_EQ_CI(name, "host")) {
+			if (!seen->host)
+				req->host = *value;
+			seen->host = true;
+		}
+		break;
+	case 6:
+		if (VIEW_EQ_CI(name, "expect") &&
+		    VIEW_EQ_CI(value, "100-continue"))
 			req->expect_continue = true;
-	} else if (VIEW_EQ_CI(name, "upgrade"))
-		req->upgrade = true;
+		break;
+	case 7:
+		if (VIEW_EQ_CI(name, "upgrade"))
+			req->upgrade = true;
+		break;
+	case 9:
+		if (VIEW_EQ_CI(name, "forwarded") && req->nfwd < HTTP_MAX_FWD)
+			req->fwd[req->nfwd++] = *value;
+		break;
+	case 14:
+		if (VIEW_EQ_CI(name, "content-length"))
+			field_content_length(req, value);
+		break;
+	case 15:
+		if (VIEW_EQ_CI(name, "x-forwarded-for") &&
+		    req->nxff < HTTP_MAX_FWD)
+			req->xff[req->nxff++] = *value;
+		break;
+	case 17:
+		if (VIEW_EQ_CI(name, "transfer-encoding"))
+			field_transfer_encoding(req, seen, value);
+		break;
+	default:
+		break;
+	}
 }
 
 /*
@@ -469,21 +590,15 @@ http_parse_request(const uint8_t *buf, size_t len, struct http_req *req,
 static struct view
 host_strip_port(struct view v)
 {
-	size_t i;
+	const char *e;
 
 	if (v.n > 0 && v.p[0] == '[') {
-		for (i = 1; i < v.n; i++)
-			if (v.p[i] == ']') {
-				v.n = i + 1;
-				break;
-			}
+		if ((e = memchr(v.p + 1, ']', v.n - 1)) != NULL)
+			v.n = (size_t)(e - v.p) + 1;
 		return v;
 	}
-	for (i = 0; i < v.n; i++)
-		if (v.p[i] == ':') {
-			v.n = i;
-			break;
-		}
+	if (v.n > 0 && (e = memchr(v.p, ':', v.n)) != NULL)
+		v.n = (size_t)(e - v.p);
 	return v;
 }
 
@@ -491,12 +606,12 @@ host_strip_port(struct view v)
 static struct view
 path_only(struct view v)
 {
-	size_t i;
+	const char *e;
 
-	for (i = 0; i < v.n; i++)
-		if (v.p[i] == '?' || v.p[i] == '#')
-			break;
-	v.n = i;
+	if (v.n > 0 && (e = memchr(v.p, '?', v.n)) != NULL)
+		v.n = (size_t)(e - v.p);
+	if (v.n > 0 && (e = memchr(v.p, '#', v.n)) != NULL)
+		v.n = (size_t)(e - v.p);
 	return v;
 }
 
@@ -541,9 +656,9 @@ http_request_host_path(const struct http_req *req, struct view *host,
 	host->n = path->n = 0;
 	if (t->p == NULL)
 		return;
-	if (view_has_prefix_ci(t, "http://"))
+	if (VIEW_HAS_PREFIX_CI(t, "http://"))
 		split_absolute(*t, 7, host, path);
-	else if (view_has_prefix_ci(t, "https://"))
+	else if (VIEW_HAS_PREFIX_CI(t, "https://"))
 		split_absolute(*t, 8, host, path);
 	else if (t->n > 0 && t->p[0] == '/') {
 		if (req->host.p != NULL)
