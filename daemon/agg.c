@@ -8,6 +8,7 @@
  */
 #include "agg.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 struct slot {
 	bool		 open;
 	int64_t		 minute;	/* seconds */
-	int32_t		*index;		/* nclasses * NCC, -1: no row */
+	int32_t		*index;		/* nnames * NCC, -1: no row */
 	struct agg_row	*rows;		/* in order of arrival */
 	struct agg_row	*out;		/* sorted, as emitted */
 	uint64_t	*keys;
@@ -27,8 +28,14 @@ struct slot {
 	size_t		 nrows, cap;
 };
 
+/*
+ * Class names are copied, so a reload can free the configuration.  Index i
+ * < nclasses is the configuration's class i; after a reload, classes of
+ * rows still open that the new configuration lacks follow, up to nnames.
+ */
 struct agg {
-	const char	(*classes)[CONFIG_CLASS_MAX + 1];
+	char		(*names)[CONFIG_CLASS_MAX + 1];
+	size_t		  nnames;
 	size_t		  nclasses;
 	unsigned	 *rank;		/* class index -> position by name */
 	int64_t		  grace_us;
@@ -56,29 +63,43 @@ cc_index(const char cc[2])
 	return (unsigned)(cc[0] - 'A') * 26 + (unsigned)(cc[1] - 'A');
 }
 
+/* Each name's position among all of them: the order rows are emitted in. */
+static void
+rank_names(const char (*names)[CONFIG_CLASS_MAX + 1], size_t n,
+    unsigned *rank)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		rank[i] = 0;
+		for (j = 0; j < n; j++)
+			if (strcmp(names[j], names[i]) < 0)
+				rank[i]++;
+	}
+}
+
 struct agg *
 agg_new(const char (*classes)[CONFIG_CLASS_MAX + 1], size_t nclasses,
     double grace)
 {
 	struct agg *a;
-	size_t i, j;
+	size_t i;
 
 	if (nclasses == 0 || grace < 0 || grace > 86400)
 		return NULL;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
-	a->classes = classes;
-	a->nclasses = nclasses;
+	a->nnames = a->nclasses = nclasses;
 	a->grace_us = (int64_t)(grace * 1e6);
 	a->watermark = INT64_MIN;
 	a->closed_before = INT64_MIN;
 	a->next_cut_us = INT64_MIN;
-	if ((a->rank = calloc(nclasses, sizeof(*a->rank))) == NULL)
+	if ((a->names = calloc(nclasses, sizeof(*a->names))) == NULL ||
+	    (a->rank = calloc(nclasses, sizeof(*a->rank))) == NULL)
 		goto fail;
-	for (i = 0; i < nclasses; i++)
-		for (j = 0; j < nclasses; j++)
-			if (strcmp(classes[j], classes[i]) < 0)
-				a->rank[i]++;
+	memcpy(a->names, classes, nclasses * sizeof(*a->names));
+	rank_names((const char (*)[CONFIG_CLASS_MAX + 1])a->names, nclasses,
+	    a->rank);
 	for (i = 0; i < AGG_OPEN_MAX; i++) {
 		a->slots[i].index = malloc(nclasses * NCC * sizeof(int32_t));
 		if (a->slots[i].index == NULL)
@@ -107,6 +128,7 @@ agg_free(struct agg *a)
 		free(a->slots[i].keys);
 		free(a->slots[i].sketch);
 	}
+	free(a->names);
 	free(a->rank);
 	free(a);
 }
@@ -137,6 +159,7 @@ slot_close(struct agg *a, struct slot *sl, agg_emit_fn emit, void *arg)
 	for (i = 0; i < sl->nrows; i++) {
 		r = (size_t)(sl->keys[i] & 0xfffff);
 		sl->out[i] = sl->rows[r];
+		sl->out[i].cls_name = a->names[sl->rows[r].cls];
 		sl->out[i].clients = hll_count(&sl->sketch[r]);
 		sl->out[i].sketch = &sl->sketch[r];
 	}
@@ -246,8 +269,7 @@ slot_get(struct agg *a, int64_t minute, agg_emit_fn emit, void *arg)
 }
 
 static struct agg_row *
-row_get(struct agg *a, struct slot *sl, unsigned cls, const char cc[2],
-    struct hll **sk)
+row_get(struct slot *sl, unsigned cls, const char cc[2], struct hll **sk)
 {
 	unsigned k = cls * NCC + cc_index(cc);
 	size_t ncap, i;
@@ -277,9 +299,7 @@ row_get(struct agg *a, struct slot *sl, unsigned cls, const char cc[2],
 			sl->cap = ncap;
 		}
 		sl->index[k] = (int32_t)sl->nrows;
-		sl->rows[sl->nrows] = (struct agg_row){
-			.cls = cls, .cls_name = a->classes[cls],
-		};
+		sl->rows[sl->nrows] = (struct agg_row){ .cls = cls };
 		if (cc_index(cc) == cc_index("ZZ"))
 			memcpy(sl->rows[sl->nrows].cc, "ZZ", 3);
 		else
@@ -329,7 +349,7 @@ agg_hit(struct agg *a, int64_t ts_us, unsigned cls, const char cc[2],
 		a->st.late++;
 		return;
 	}
-	if ((r = row_get(a, sl, cls, cc, &sk)) == NULL) {
+	if ((r = row_get(sl, cls, cc, &sk)) == NULL) {
 		a->st.nomem++;
 		return;
 	}
@@ -338,6 +358,120 @@ agg_hit(struct agg *a, int64_t ts_us, unsigned cls, const char cc[2],
 	else
 		r->tls_handshakes++;
 	sketch_add(a, sk, client_hash);
+}
+
+/* Where an old class index goes in the new table; appends kept names. */
+struct reclass {
+	char		(*names)[CONFIG_CLASS_MAX + 1];
+	size_t		  n;
+	unsigned	 *map;		/* old index -> new, UINT_MAX: unused */
+	unsigned	 *rank;
+	int32_t		 *index[AGG_OPEN_MAX];
+};
+
+static void
+reclass_free(struct reclass *rc)
+{
+	size_t i;
+
+	free(rc->names);
+	free(rc->map);
+	free(rc->rank);
+	for (i = 0; i < AGG_OPEN_MAX; i++)
+		free(rc->index[i]);
+}
+
+static unsigned
+reclass_find(struct reclass *rc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rc->n; i++)
+		if (strcmp(rc->names[i], name) == 0)
+			return (unsigned)i;
+	memcpy(rc->names[rc->n], name, CONFIG_CLASS_MAX + 1);
+	return (unsigned)rc->n++;
+}
+
+/*
+ * Everything agg_reconfigure needs, allocated before anything changes:
+ * the new names (the configuration's, then those of open rows it lacks),
+ * the map from old indexes and the new per-minute indexes.
+ */
+static int
+reclass_prepare(const struct agg *a, struct reclass *rc,
+    const char (*classes)[CONFIG_CLASS_MAX + 1], size_t nclasses)
+{
+	const struct slot *sl;
+	size_t i, j, bytes;
+
+	memset(rc, 0, sizeof(*rc));
+	if ((rc->names = calloc(nclasses + a->nnames, sizeof(*rc->names)))
+	    == NULL || (rc->map = malloc(a->nnames * sizeof(*rc->map)))
+	    == NULL)
+		return -1;
+	memcpy(rc->names, classes, nclasses * sizeof(*rc->names));
+	rc->n = nclasses;
+	for (i = 0; i < a->nnames; i++)
+		rc->map[i] = UINT_MAX;
+	for (i = 0; i < AGG_OPEN_MAX; i++) {
+		sl = &a->slots[i];
+		for (j = 0; sl->open && j < sl->nrows; j++)
+			if (rc->map[sl->rows[j].cls] == UINT_MAX)
+				rc->map[sl->rows[j].cls] = reclass_find(rc,
+				    a->names[sl->rows[j].cls]);
+	}
+	if ((rc->rank = calloc(rc->n, sizeof(*rc->rank))) == NULL)
+		return -1;
+	rank_names((const char (*)[CONFIG_CLASS_MAX + 1])rc->names, rc->n,
+	    rc->rank);
+	bytes = rc->n * NCC * sizeof(int32_t);
+	for (i = 0; i < AGG_OPEN_MAX; i++) {
+		if ((rc->index[i] = malloc(bytes)) == NULL)
+			return -1;
+		memset(rc->index[i], 0xff, bytes);
+	}
+	return 0;
+}
+
+int
+agg_reconfigure(struct agg *a, const char (*classes)[CONFIG_CLASS_MAX + 1],
+    size_t nclasses, double grace)
+{
+	struct reclass rc;
+	struct slot *sl;
+	void *p;
+	size_t i, j;
+
+	if (nclasses == 0 || grace < 0 || grace > 86400)
+		return -1;
+	if (reclass_prepare(a, &rc, classes, nclasses) < 0) {
+		reclass_free(&rc);
+		return -1;
+	}
+	for (i = 0; i < AGG_OPEN_MAX; i++) {
+		sl = &a->slots[i];
+		for (j = 0; sl->open && j < sl->nrows; j++) {
+			sl->rows[j].cls = rc.map[sl->rows[j].cls];
+			rc.index[i][sl->rows[j].cls * NCC +
+			    cc_index(sl->rows[j].cc)] = (int32_t)j;
+		}
+		p = sl->index;
+		sl->index = rc.index[i];
+		rc.index[i] = p;
+	}
+	p = a->names;
+	a->names = rc.names;
+	rc.names = p;
+	p = a->rank;
+	a->rank = rc.rank;
+	rc.rank = p;
+	a->nnames = rc.n;
+	a->nclasses = nclasses;
+	a->grace_us = (int64_t)(grace * 1e6);
+	a->next_cut_us = INT64_MIN;	/* the cutoff moves with the grace */
+	reclass_free(&rc);
+	return 0;
 }
 
 void

@@ -30,7 +30,7 @@ enum agg_kind {
 
 struct agg_row {
 	unsigned	 cls;		/* class index */
-	const char	*cls_name;
+	const char	*cls_name;	/* valid during the emit callback */
 	char		 cc[3];		/* country, NUL-terminated */
 	uint64_t	 requests;
 	uint64_t	 tls_handshakes;
@@ -59,12 +59,25 @@ typedef void (*agg_emit_fn)(void *arg, const struct agg_minute *);
 struct agg;
 
 /*
- * classes: nclasses names (config.classes), borrowed for the lifetime of
- * the aggregator.  grace in seconds.
+ * classes: nclasses names (config.classes, the last one "other"), copied.
+ * grace in seconds.
  */
 struct agg	*agg_new(const char (*classes)[CONFIG_CLASS_MAX + 1],
 		    size_t nclasses, double grace);
 void		 agg_free(struct agg *);
+
+/*
+ * A reload: from now on class index i means classes[i], and minutes close
+ * grace seconds after their end.  Nothing is closed or lost.  Rows already
+ * counted keep their class name: a row whose class is also in the new list
+ * goes on counting under it (one row per minute, class and country); a row
+ * whose class is gone keeps its old name until its minute closes.  0, or -1
+ * (no memory, bad arguments) with the aggregator unchanged.
+ */
+int		 agg_reconfigure(struct agg *,
+		    const char (*classes)[CONFIG_CLASS_MAX + 1],
+		    size_t nclasses, double grace)
+		    __attribute__((warn_unused_result));
 
 /* Count one hit at time ts_us (microseconds since the epoch, UTC). */
 void		 agg_hit(struct agg *, int64_t ts_us, unsigned cls,

@@ -3,9 +3,10 @@
  *
  * Exit statuses follow sysexits(3): 0 done, 64 usage, 65 bad input data
  * (capture or GeoIP file broken; everything read before is still counted
- * and written), 66 input missing, 69 interface or endpoint unavailable,
- * 73 cannot create output, 74 output write error, 77 permission denied,
- * 78 configuration error.
+ * and written), 66 input missing, 67 no such user (-u), 69 interface or
+ * endpoint unavailable, 70 privileges not dropped, 73 cannot create
+ * output, 74 output write error, 77 permission denied, 78 configuration
+ * error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,8 +27,11 @@
 #include "flow.h"
 #include "geo.h"
 #include "log.h"
+#include "notify.h"
 #include "pipeline.h"
+#include "priv.h"
 #include "pub.h"
+#include "ruleset.h"
 
 #define ERRLEN		8192
 /*
@@ -37,18 +41,43 @@
  */
 #define ETHER_FILTER	"tcp or proto gre or vlan or mpls"
 #define CLIENT_HASH_SEED UINT64_C(0x9e3779b97f4a7c15)
+/*
+ * A reload waits this long after SIGHUP before the new rules take over:
+ * two capture timeouts, so packets the kernel held when the signal came
+ * are counted under the rules in force when they arrived.
+ */
+#define RELOAD_DRAIN_US	250000
+#define GEO_CHECK_US	2000000	/* how often the database file is checked */
 
-static volatile sig_atomic_t quit;
+static volatile sig_atomic_t quit;	/* the signal that asked to stop */
+static volatile sig_atomic_t reload;	/* SIGHUP */
 
 struct options {
 	const char	*rfile, *iface, *filter, *config, *geoip;
-	const char	*csv, *publish, *snapshot, *sensor;
+	const char	*csv, *publish, *snapshot, *sensor, *user;
 	long		 history;	/* seconds; -1: from the config */
 	long		 linger;	/* seconds after the end of -r */
 	int		 verbose;
 	int		 buffer_mb;
 	double		 stats_interval;
 	struct flow_config flow;
+};
+
+/* What the main loop works with; lives in main(). */
+struct daemon {
+	const struct options	*o;
+	struct capture		*cap;
+	struct pipeline		*pl;
+	struct pub		*pub;
+	struct ruleset		*rs;		/* in force */
+	struct ruleset		*pending;	/* in force from swap_at */
+	struct notify		 notify;
+	int64_t			 swap_at;	/* monotonic us */
+	int64_t			 next_watchdog, next_geo_check;
+	int			 geo_settling;	/* logged "changed on disk" */
+	int64_t			 rate_at;	/* STATUS rates since then */
+	uint64_t		 rate_packets, rate_hits;
+	char			 err[ERRLEN];
 };
 
 static void
@@ -61,7 +90,8 @@ usage(FILE *fp)
 "  -r, --read FILE        read a pcap or pcapng capture ('-' = stdin), exit 0 at its end\n"
 "  -i, --interface IFACE  capture live until SIGINT or SIGTERM\n"
 "      --filter EXPR      BPF filter (default: tcp, also inside VLAN, MPLS, GRE)\n"
-"  -c, --config FILE      configuration (rules, proxies, GeoIP, grace)\n"
+"  -c, --config FILE      configuration (rules, proxies, GeoIP, grace);\n"
+"                         SIGHUP reloads it and the GeoIP database\n"
 "      --geoip FILE       MaxMind-format country database (overrides the config)\n"
 "      --csv PATH         append per-minute CSV to PATH ('-' = stdout)\n"
 "      --publish EP       bind a ZeroMQ PUB socket at EP, e.g. tcp://127.0.0.1:5556\n"
@@ -75,21 +105,33 @@ usage(FILE *fp)
 "      --head-limit BYTES longest request head kept across segments (default %d)\n"
 "      --stats-interval S seconds between stats messages (default 5)\n"
 "      --buffer-size MB   live capture kernel buffer (default 64)\n"
+"  -u, --user USER        started as root: become USER once the capture,\n"
+"                         sockets and CSV file are open\n"
 "  -v, --verbose          more log messages (twice: one line per minute)\n"
 "  -h, --help             this help\n"
 "  -V, --version          version\n"
 "\n"
+"Signals: SIGHUP reloads the configuration and the GeoIP database, keeping the\n"
+"counts; SIGINT and SIGTERM write the open minutes and exit.\n"
+"\n"
 "Exit status: 0 done, 64 usage, 65 bad capture/GeoIP data, 66 missing input,\n"
-"69 interface or endpoint unavailable, 73 cannot create output, 74 write error,\n"
-"77 permission denied, 78 configuration error.\n",
+"67 no such user, 69 interface or endpoint unavailable, 70 privileges not\n"
+"dropped, 73 cannot create output, 74 write error, 77 permission denied,\n"
+"78 configuration error.\n",
 	    FLOW_DEFAULT_MAX, FLOW_DEFAULT_HEAD);
 }
 
 static void
 on_signal(int sig)
 {
+	quit = sig;
+}
+
+static void
+on_hup(int sig)
+{
 	(void)sig;
-	quit = 1;
+	reload = 1;
 }
 
 static long
@@ -128,6 +170,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "head-limit", required_argument, NULL, O_HEAD },
 		{ "stats-interval", required_argument, NULL, O_STATS },
 		{ "buffer-size", required_argument, NULL, O_BUF },
+		{ "user", required_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -140,12 +183,13 @@ parse_args(int argc, char **argv, struct options *o)
 	o->buffer_mb = 64;
 	o->stats_interval = 5;
 	o->history = -1;
-	while ((ch = getopt_long(argc, argv, "r:i:c:vhV", longopts,
+	while ((ch = getopt_long(argc, argv, "r:i:c:u:vhV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'r': o->rfile = optarg; break;
 		case 'i': o->iface = optarg; break;
 		case 'c': o->config = optarg; break;
+		case 'u': o->user = optarg; break;
 		case O_FILTER: o->filter = optarg; break;
 		case O_GEOIP: o->geoip = optarg; break;
 		case O_CSV: o->csv = optarg; break;
@@ -215,42 +259,38 @@ mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Messages of several lines (configuration errors), one log line each. */
 static void
-load_config(const struct options *o, struct config *cfg)
+log_lines(char *text)
 {
-	char *err;
+	char *line, *next;
 
-	if (config_init(cfg) < 0)
-		fatal(EX_OSERR, "config");
-	if (o->config == NULL)
-		return;
-	if (access(o->config, R_OK) < 0)
-		fatal(EX_NOINPUT, "%s", o->config);
-	if ((err = calloc(1, ERRLEN)) == NULL)
-		fatal(EX_OSERR, "config");
-	if (config_load(cfg, o->config, err, ERRLEN) < 0) {
-		fputs(err, stderr);
-		fatalx(EX_CONFIG, "%s: configuration not loaded", o->config);
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (*line != '\0')
+			log_warnx("%s", line);
 	}
-	free(err);
 }
 
-static struct geo *
-open_geo(const struct options *o, const struct config *cfg)
+static struct ruleset *
+load_ruleset(const struct options *o, char *err)
 {
-	const char *path = o->geoip != NULL ? o->geoip : cfg->geoip_path;
-	char err[1024];
-	struct geo *g;
+	struct ruleset *rs;
+	int status;
 
-	if (path == NULL) {
-		log_warnx("no GeoIP database (--geoip): every country is ZZ");
-		return NULL;
+	err[0] = '\0';
+	if ((rs = ruleset_load(o->config, o->geoip, err, ERRLEN, &status))
+	    == NULL) {
+		log_lines(err);
+		if (status == EX_CONFIG)
+			fatalx(status, "%s: configuration not loaded",
+			    o->config);
+		exit(status);
 	}
-	if (access(path, R_OK) < 0)
-		fatal(EX_NOINPUT, "%s", path);
-	if ((g = geo_open(path, cfg->geo_cache, err, sizeof(err))) == NULL)
-		fatalx(EX_DATAERR, "%s", err);
-	return g;
+	if (rs->geo == NULL)
+		log_warnx("no GeoIP database (--geoip): every country is ZZ");
+	return rs;
 }
 
 static struct capture *
@@ -344,141 +384,322 @@ report_summary(const struct options *o, const struct stats *st)
 	    (unsigned long long)(st->peak_rss_kb + 1023) / 1024);
 }
 
+/* STATUS= for the service manager: rates since the last one. */
+static void
+send_status(struct daemon *d, int64_t now)
+{
+	const struct stats *st = pipeline_stats(d->pl);
+	uint64_t hits = st->http_requests + st->tls_handshakes;
+	double dt = (double)(now - d->rate_at) / 1e6;
+
+	if (d->notify.fd < 0)
+		return;
+	if (dt <= 0)
+		dt = 1;
+	notify_sendf(&d->notify, "STATUS=%s: %.0f packets/s, %.1f hits/s; "
+	    "%llu packets, %llu hits in all",
+	    d->o->rfile != NULL ? d->o->rfile : d->o->iface,
+	    (double)(st->packets - d->rate_packets) / dt,
+	    (double)(hits - d->rate_hits) / dt,
+	    (unsigned long long)st->packets, (unsigned long long)hits);
+	d->rate_at = now;
+	d->rate_packets = st->packets;
+	d->rate_hits = hits;
+}
+
+/*
+ * SIGHUP: load and check the new configuration and database now; swap
+ * them in RELOAD_DRAIN_US later (reload_commit).  Anything wrong: the
+ * ones in force stay, and the log says why.
+ */
+static void
+reload_begin(struct daemon *d)
+{
+	int status;
+
+	notify_sendf(&d->notify, "RELOADING=1\nMONOTONIC_USEC=%lld\n"
+	    "STATUS=reloading", (long long)mono_us());
+	log_notice("SIGHUP: reloading%s%s", d->o->config != NULL ? " " : "",
+	    d->o->config != NULL ? d->o->config : "");
+	ruleset_free(d->pending);
+	d->err[0] = '\0';
+	d->pending = ruleset_load(d->o->config, d->o->geoip, d->err, ERRLEN,
+	    &status);
+	if (d->pending == NULL) {
+		log_lines(d->err);
+		log_warnx("reload failed; the configuration and GeoIP "
+		    "database in force are kept");
+		notify_send(&d->notify, "READY=1");
+		return;
+	}
+	d->swap_at = mono_us() + RELOAD_DRAIN_US;
+}
+
+static void
+reload_commit(struct daemon *d)
+{
+	struct ruleset *next = d->pending;
+
+	d->pending = NULL;
+	if (pipeline_reconfigure(d->pl, &next->cfg, next->geo) < 0) {
+		log_warn("reload");
+		ruleset_free(next);
+	} else {
+		if ((next->cfg.sensor == NULL) != (d->rs->cfg.sensor == NULL) ||
+		    (next->cfg.sensor != NULL &&
+		    strcmp(next->cfg.sensor, d->rs->cfg.sensor) != 0) ||
+		    next->cfg.history != d->rs->cfg.history)
+			log_warnx("reload: [publish] changes take effect at "
+			    "the next start");
+		ruleset_free(d->rs);
+		d->rs = next;
+		log_notice("reloaded: %zu rules, %zu classes, trusted "
+		    "proxies %zu, GeoIP %s", next->cfg.nrules,
+		    next->cfg.nclasses, next->cfg.ntrusted,
+		    next->geo_path != NULL ? next->geo_path : "none");
+	}
+	notify_send(&d->notify, "READY=1");
+	send_status(d, wall_us());
+}
+
+/* The database file was replaced on disk: reopen it, keep it if broken. */
+static void
+geo_watch(struct daemon *d)
+{
+	struct geo *old;
+
+	switch (ruleset_geo_check(d->rs)) {
+	case RULESET_SAME:
+		d->geo_settling = 0;
+		break;
+	case RULESET_SETTLING:
+		if (!d->geo_settling)
+			log_info("%s changed on disk; opened once it settles",
+			    d->rs->geo_path);
+		d->geo_settling = 1;
+		break;
+	case RULESET_CHANGED:
+		d->geo_settling = 0;
+		if (ruleset_geo_reopen(d->rs, &old, d->err, ERRLEN) < 0) {
+			log_warnx("%s; the GeoIP database in force is kept",
+			    d->err);
+			break;
+		}
+		pipeline_set_geo(d->pl, d->rs->geo);
+		geo_free(old);
+		log_notice("%s: GeoIP database reloaded", d->rs->geo_path);
+		break;
+	}
+}
+
+/* Watchdog, reloads, the database file: between batches of packets. */
+static void
+service(struct daemon *d)
+{
+	int64_t now = mono_us();
+
+	if (d->notify.watchdog_us > 0 && now >= d->next_watchdog) {
+		notify_send(&d->notify, "WATCHDOG=1");
+		d->next_watchdog = now + d->notify.watchdog_us / 2;
+	}
+	if (reload) {
+		reload = 0;
+		reload_begin(d);
+	}
+	if (d->pending != NULL && now >= d->swap_at)
+		reload_commit(d);
+	if (d->pending == NULL && now >= d->next_geo_check) {
+		geo_watch(d);
+		d->next_geo_check = now + GEO_CHECK_US;
+	}
+}
+
 /*
  * After the end of a capture file, keep serving: snapshot requests as
  * they come, stats every --stats-interval, until --linger seconds have
  * passed or a signal.  The wait for a request is the loop's only sleep.
  */
 static void
-linger(struct capture *cap, struct pipeline *pl, struct pub *pub,
-    const struct options *o)
+linger(struct daemon *d)
 {
-	struct stats *st = pipeline_stats(pl);
+	const struct options *o = d->o;
+	struct stats *st = pipeline_stats(d->pl);
 	int64_t interval = (int64_t)(o->stats_interval * 1e6);
 	int64_t now = mono_us(), end, next_stats, wake;
 
 	log_notice("%s: end of input; serving snapshots on %s for %ld s",
-	    o->rfile, pub_snapshot(pub), o->linger);
+	    o->rfile, pub_snapshot(d->pub), o->linger);
 	end = now + (int64_t)o->linger * 1000000;
 	next_stats = now + interval;
 	while (!quit && (now = mono_us()) < end) {
+		service(d);
 		if (now >= next_stats) {
-			refresh_stats(cap, pub, st);
-			pub_send_stats(pub, st, wall_us());
+			refresh_stats(d->cap, d->pub, st);
+			pub_send_stats(d->pub, st, wall_us());
 			next_stats = now + interval;
 		}
 		wake = next_stats < end ? next_stats : end;
+		if (d->notify.watchdog_us > 0 && d->next_watchdog < wake)
+			wake = d->next_watchdog;
+		if (wake < now + 1000)
+			wake = now + 1000;
 		/* Round up, so as not to spin in the last millisecond. */
-		pub_poll(pub, (int)((wake - now + 999) / 1000));
+		pub_poll(d->pub, (int)((wake - now + 999) / 1000));
 	}
 }
 
-static int
-run(struct capture *cap, struct pipeline *pl, struct pub *pub,
-    const struct options *o)
+static void
+say_stopping(struct daemon *d)
 {
-	struct stats *st = pipeline_stats(pl);
+	notify_send(&d->notify, "STOPPING=1\nSTATUS=stopping: writing the "
+	    "open minutes");
+	if (quit != 0)
+		log_notice("%s: stopping; the open minutes are written",
+		    quit == SIGTERM ? "SIGTERM" : quit == SIGINT ? "SIGINT" :
+		    "signal");
+}
+
+static int
+run(struct daemon *d)
+{
+	const struct options *o = d->o;
+	struct stats *st = pipeline_stats(d->pl);
 	int64_t next_stats = wall_us(), now;
 	enum capture_result r;
-	int status = 0;
+	int status = 0, lingering;
 
+	d->rate_at = next_stats;
 	while (!quit) {
-		r = capture_dispatch(cap, 512, on_packet, pl);
+		r = capture_dispatch(d->cap, 512, on_packet, d->pl);
 		if (r == CAPTURE_EOF)
 			break;
 		if (r == CAPTURE_ERROR) {
 			log_warnx("%s: %s; counts read so far are kept",
 			    o->rfile != NULL ? o->rfile : o->iface,
-			    capture_error(cap));
+			    capture_error(d->cap));
 			status = EX_DATAERR;
 			break;
 		}
 		/* Snapshot requests between batches; never waits. */
-		if (pub != NULL)
-			pub_poll(pub, 0);
+		if (d->pub != NULL)
+			pub_poll(d->pub, 0);
+		service(d);
 		now = wall_us();
 		if (o->iface != NULL)
-			pipeline_tick(pl, now);
+			pipeline_tick(d->pl, now);
 		if (now >= next_stats) {
-			refresh_stats(cap, pub, st);
-			if (pub != NULL)
-				pub_send_stats(pub, st, now);
+			refresh_stats(d->cap, d->pub, st);
+			if (d->pub != NULL)
+				pub_send_stats(d->pub, st, now);
+			send_status(d, now);
 			next_stats = now + (int64_t)(o->stats_interval * 1e6);
 		}
 	}
-	pipeline_flush(pl);
-	refresh_stats(cap, pub, st);
-	if (pub != NULL)
-		pub_send_stats(pub, st, wall_us());
-	if (pub != NULL && o->rfile != NULL && o->linger > 0 && !quit)
-		linger(cap, pl, pub, o);
+	lingering = d->pub != NULL && o->rfile != NULL && o->linger > 0 &&
+	    !quit;
+	if (!lingering)
+		say_stopping(d);
+	pipeline_flush(d->pl);
+	refresh_stats(d->cap, d->pub, st);
+	if (d->pub != NULL)
+		pub_send_stats(d->pub, st, wall_us());
+	if (lingering) {
+		linger(d);
+		say_stopping(d);
+	}
 	return status;
+}
+
+static struct pub *
+open_pub(struct options *o, const struct config *cfg, char *host,
+    size_t hostcap)
+{
+	struct pub_config pc;
+	struct pub *pub;
+	char err[1024];
+
+	if (o->sensor == NULL)
+		o->sensor = cfg->sensor;
+	if (o->sensor == NULL) {
+		if (gethostname(host, hostcap) < 0)
+			snprintf(host, hostcap, "originstatd");
+		host[hostcap - 1] = '\0';
+		o->sensor = host;
+	}
+	pub_config_default(&pc, o->publish, o->sensor);
+	pc.snapshot = o->snapshot;
+	pc.history_s = o->history >= 0 ? o->history : cfg->history;
+	if ((pub = pub_new(&pc, err, sizeof(err))) == NULL)
+		fatalx(EX_UNAVAILABLE, "%s", err);
+	/* No endpoint here: the log is checked to hold no address. */
+	log_info("publishing, run %s", pub_run(pub));
+	return pub;
+}
+
+static void
+set_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 int
 main(int argc, char **argv)
 {
+	struct daemon d;
 	struct options o;
-	struct config cfg;
-	struct geo *geo;
 	struct csv_out *csv = NULL;
-	struct pub *pub = NULL;
-	struct pub_config pc;
-	struct capture *cap;
-	struct pipeline *pl;
-	struct sigaction sa;
 	char err[1024], host[256];
 	int status;
 
+	memset(&d, 0, sizeof(d));
 	log_init("originstatd", LOG_LVL_NOTICE, -1);
 	parse_args(argc, argv, &o);
 	log_init("originstatd", (enum log_level)(LOG_LVL_NOTICE +
 	    (o.verbose > 2 ? 2 : o.verbose)), -1);
-	load_config(&o, &cfg);
-	geo = open_geo(&o, &cfg);
-	cap = open_capture(&o);
-	set_filter(cap, &o);
+	d.o = &o;
+	if (notify_init(&d.notify, err, sizeof(err)) < 0)
+		log_warnx("%s; not notifying the service manager", err);
+	d.rs = load_ruleset(&o, d.err);
+	d.cap = open_capture(&o);
+	set_filter(d.cap, &o);
 	if (o.csv != NULL && (csv = csv_open(o.csv, err, sizeof(err))) == NULL)
 		fatalx(EX_CANTCREAT, "%s", err);
-	if (o.publish != NULL) {
-		if (o.sensor == NULL)
-			o.sensor = cfg.sensor;
-		if (o.sensor == NULL) {
-			if (gethostname(host, sizeof(host)) < 0)
-				snprintf(host, sizeof(host), "originstatd");
-			host[sizeof(host) - 1] = '\0';
-			o.sensor = host;
-		}
-		pub_config_default(&pc, o.publish, o.sensor);
-		pc.snapshot = o.snapshot;
-		pc.history_s = o.history >= 0 ? o.history : cfg.history;
-		if ((pub = pub_new(&pc, err, sizeof(err))) == NULL)
-			fatalx(EX_UNAVAILABLE, "%s", err);
-		/* No endpoint here: the log is checked to hold no address. */
-		log_info("publishing, run %s", pub_run(pub));
+	if (o.publish != NULL)
+		d.pub = open_pub(&o, &d.rs->cfg, host, sizeof(host));
+	/* Everything privileged is open: the capture, sockets, the CSV. */
+	if (o.user != NULL) {
+		if (priv_drop(o.user, err, sizeof(err), &status) < 0)
+			fatalx(status, "%s", err);
+		log_info("running as %s", o.user);
 	}
-	if ((pl = pipeline_new(&cfg, &o.flow, geo, csv, pub,
+	if ((d.pl = pipeline_new(&d.rs->cfg, &o.flow, d.rs->geo, csv, d.pub,
 	    CLIENT_HASH_SEED)) == NULL)
 		fatal(EX_OSERR, "pipeline");
+	set_signals();
+	notify_sendf(&d.notify, "READY=1\nSTATUS=capturing on %s",
+	    o.rfile != NULL ? o.rfile : o.iface);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	status = run(cap, pl, pub, &o);
-	report_stats(pipeline_stats(pl));
-	report_summary(&o, pipeline_stats(pl));
+	status = run(&d);
+	report_stats(pipeline_stats(d.pl));
+	report_summary(&o, pipeline_stats(d.pl));
 	if (csv != NULL && csv_close(csv) < 0) {
 		log_warn("%s", o.csv);
 		status = EX_IOERR;
 	}
-	pipeline_free(pl);
-	pub_free(pub);
-	capture_close(cap);
-	geo_free(geo);
-	config_fini(&cfg);
+	pipeline_free(d.pl);
+	pub_free(d.pub);
+	capture_close(d.cap);
+	ruleset_free(d.pending);
+	ruleset_free(d.rs);
+	notify_fini(&d.notify);
 	return status;
 }

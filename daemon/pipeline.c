@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agg.h"
 #include "classify.h"
@@ -30,11 +31,33 @@ struct pipeline {
 	int64_t			 now_us;	/* time of the current packet */
 };
 
+/* The -vv line: a minute's totals, never an address. */
+static void
+log_minute(const struct agg_minute *m)
+{
+	uint64_t req = 0, tls = 0;
+	time_t t = (time_t)m->minute;
+	char when[32] = "?";
+	struct tm tm;
+	size_t i;
+
+	for (i = 0; i < m->nrows; i++) {
+		req += m->rows[i].requests;
+		tls += m->rows[i].tls_handshakes;
+	}
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	log_debug("minute %s closed: %zu rows, %llu requests, %llu TLS "
+	    "handshakes", when, m->nrows, (unsigned long long)req,
+	    (unsigned long long)tls);
+}
+
 static void
 on_minute(void *arg, const struct agg_minute *m)
 {
 	struct pipeline *pl = arg;
 
+	log_minute(m);
 	if (pl->csv != NULL && csv_write_minute(pl->csv, m) < 0) {
 		pl->stats.csv_errors++;
 		log_warn("CSV write failed");
@@ -107,6 +130,27 @@ pipeline_new(const struct config *cfg, const struct flow_config *fc,
 		return NULL;
 	}
 	return pl;
+}
+
+int
+pipeline_reconfigure(struct pipeline *pl, const struct config *cfg,
+    struct geo *geo)
+{
+	if (agg_reconfigure(pl->agg,
+	    (const char (*)[CONFIG_CLASS_MAX + 1])cfg->classes, cfg->nclasses,
+	    cfg->grace) < 0)
+		return -1;
+	pl->cfg = cfg;
+	pl->proxies.v = cfg->trusted;
+	pl->proxies.n = cfg->ntrusted;
+	pl->geo = geo;
+	return 0;
+}
+
+void
+pipeline_set_geo(struct pipeline *pl, struct geo *geo)
+{
+	pl->geo = geo;
 }
 
 void

@@ -27,6 +27,18 @@ struct pipeline	*pipeline_new(const struct config *, const struct flow_config *,
 		    uint64_t seed);
 void		 pipeline_free(struct pipeline *);
 
+/*
+ * A reload: hits from now on are classified by cfg (rules, trusted
+ * proxies, grace) and located by geo (may be NULL); counts already made
+ * are kept under the classes they were counted in.  cfg and geo are
+ * borrowed from now on, the old ones may be freed on success.  0, or -1
+ * (no memory) with nothing changed.
+ */
+int		 pipeline_reconfigure(struct pipeline *, const struct config *,
+		    struct geo *) __attribute__((warn_unused_result));
+/* Only the GeoIP database changes (may be NULL); the old one may be freed. */
+void		 pipeline_set_geo(struct pipeline *, struct geo *);
+
 /* A captured frame: link type, capture time, captured and wire lengths. */
 void		 pipeline_packet(struct pipeline *, int linktype, int64_t ts_us,
 		    const uint8_t *data, size_t caplen, size_t wirelen);

