@@ -12,6 +12,7 @@
 #include <sysexits.h>
 
 #include "csvout.h"
+#include "report.h"
 #include "summary.h"
 #include "tail.h"
 
@@ -28,6 +29,8 @@ struct command {
 static const struct command commands[] = {
 	{ "csv", csvout_main,
 	    "write an originstatd's CSV from its ZeroMQ stream" },
+	{ "report", report_main,
+	    "chart and hourly table of an originstatd CSV file" },
 	{ "summary", summary_main,
 	    "per-hour table of an originstatd CSV file" },
 	{ "tail", tail_main,

@@ -1,11 +1,9 @@
 /*
  * summary.c - `originstat summary`: per-hour table from originstatd's CSV.
  *
- * The file is read once, row by row, into hourly totals per (class,
- * country); memory grows with hours x classes x countries, not with rows.
- * The reader follows RFC 4180 section 2 (quoted fields, "" for a quote,
- * CRLF or LF line ends) and names the file and line of anything it cannot
- * take, since a half-copied or hand-edited CSV is the usual failure.
+ * The file is read once, row by row (csvread.h), into hourly totals per
+ * (class, country); memory grows with hours x classes x countries, not
+ * with rows.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,38 +17,10 @@
 
 #include "summary.h"
 
-#define CSV_FIELD_MAX	255	/* bytes in a field we keep */
-#define CSV_KEEP	6	/* fields kept; later ones are read, skipped */
-#define CSV_FIELDS_MAX	1000
 #define CC_MIN		8	/* first country allocation */
 
-/* ---------------------------------------------------------------- */
-/* RFC 4180 reader                                                  */
-
-struct csv_in {
-	FILE		*fp;
-	const char	*name;
-	uint64_t	 line;		/* line of the next byte */
-	uint64_t	 recline;	/* line the current record began on */
-	char		 f[CSV_KEEP][CSV_FIELD_MAX + 1];
-	size_t		 len[CSV_KEEP];
-	size_t		 nf;
-	int		 quoted0;	/* first field was quoted */
-};
-
-enum csv_rc {
-	CSV_RECORD,
-	CSV_EOF,
-	CSV_BAD,
-	CSV_IO,
-};
-
-enum csv_state {
-	CSV_START,	/* nothing read in this field */
-	CSV_PLAIN,	/* unquoted field */
-	CSV_QUOTED,	/* inside quotes */
-	CSV_CLOSING,	/* a quote inside quotes: end, or first of "" */
-};
+/* summary_class copies csvread's checked names into its own */
+_Static_assert(SUMMARY_NAME_MAX >= CSVREAD_NAME_MAX, "class name sizes");
 
 static void
 errf(char *err, size_t errcap, const char *fmt, ...)
@@ -66,241 +36,6 @@ errf(char *err, size_t errcap, const char *fmt, ...)
 	va_end(ap);
 }
 
-static enum csv_rc
-csv_bad(struct csv_in *in, char *err, size_t errcap, const char *what)
-{
-	errf(err, errcap, "%s:%llu: %s", in->name,
-	    (unsigned long long)in->recline, what);
-	return CSV_BAD;
-}
-
-/* After a CR: swallow the LF of a CRLF; a lone CR also ends the line. */
-static void
-csv_eol_cr(struct csv_in *in)
-{
-	int c = getc(in->fp);
-
-	if (c != '\n' && c != EOF)
-		ungetc(c, in->fp);
-	in->line++;
-}
-
-/*
- * Read one field.  *end is ',' when another field follows, '\n' at the end
- * of the record (line end or end of file).
- */
-static enum csv_rc
-csv_field(struct csv_in *in, int *end, char *err, size_t errcap)
-{
-	enum csv_state	 st = CSV_START;
-	char		*dst = in->nf < CSV_KEEP ? in->f[in->nf] : NULL;
-	size_t		 n = 0;
-	int		 c;
-
-	if (in->nf == CSV_FIELDS_MAX)
-		return csv_bad(in, err, errcap, "too many fields");
-	for (;;) {
-		if ((c = getc(in->fp)) == EOF) {
-			if (ferror(in->fp))
-				return CSV_IO;
-			if (st == CSV_QUOTED)
-				return csv_bad(in, err, errcap,
-				    "quoted field never closed");
-			*end = '\n';
-			break;
-		}
-		if (c == '\0')
-			return csv_bad(in, err, errcap,
-			    "NUL byte: not a text file");
-		if (c == '\n')
-			in->line++;
-		if (st == CSV_START) {
-			if (in->nf == 0)
-				in->quoted0 = c == '"';
-			if (c == '"') {
-				st = CSV_QUOTED;
-				continue;
-			}
-			st = CSV_PLAIN;
-		}
-		if (st == CSV_QUOTED) {
-			if (c == '"') {
-				st = CSV_CLOSING;
-				continue;
-			}
-		} else if (st == CSV_CLOSING && c == '"') {
-			st = CSV_QUOTED;	/* "" is one quote */
-		} else if (c == ',' || c == '\n') {
-			*end = c;
-			break;
-		} else if (c == '\r') {
-			csv_eol_cr(in);
-			*end = '\n';
-			break;
-		} else if (st == CSV_CLOSING) {
-			return csv_bad(in, err, errcap,
-			    "text after a closing quote");
-		} else if (c == '"') {
-			return csv_bad(in, err, errcap,
-			    "quote inside an unquoted field");
-		}
-		if (dst == NULL)
-			continue;
-		if (n == CSV_FIELD_MAX)
-			return csv_bad(in, err, errcap, "field too long");
-		dst[n++] = (char)c;
-	}
-	if (dst != NULL) {
-		dst[n] = '\0';
-		in->len[in->nf] = n;
-	}
-	in->nf++;
-	return CSV_RECORD;
-}
-
-/* Read one record, skipping empty lines. */
-static enum csv_rc
-csv_read(struct csv_in *in, char *err, size_t errcap)
-{
-	enum csv_rc	rc;
-	int		c, end;
-
-	for (;;) {
-		if ((c = getc(in->fp)) == EOF)
-			return ferror(in->fp) ? CSV_IO : CSV_EOF;
-		ungetc(c, in->fp);
-		in->nf = 0;
-		in->recline = in->line;
-		do {
-			if ((rc = csv_field(in, &end, err, errcap)) !=
-			    CSV_RECORD)
-				return rc;
-		} while (end == ',');
-		if (in->nf > 1 || in->len[0] > 0 || in->quoted0)
-			return CSV_RECORD;
-	}
-}
-
-/* ---------------------------------------------------------------- */
-/* Field values                                                     */
-
-static int
-parse_count(const char *s, size_t len, uint64_t *v)
-{
-	uint64_t	x = 0;
-	size_t		i;
-
-	if (len == 0)
-		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		if (x > (UINT64_MAX - d) / 10)
-			return -1;
-		x = x * 10 + d;
-	}
-	*v = x;
-	return 0;
-}
-
-/* Digits s[0..n) as a number, or -1. */
-static int
-parse_digits(const char *s, size_t n)
-{
-	int	v = 0;
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int y, int m, int d)
-{
-	int64_t	era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-days_in_month(int y, int m)
-{
-	static const int dim[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-
-	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-		return 29;
-	return dim[m - 1];
-}
-
-/* 2016-11-08T19:00:00Z (csv_format_minute) to seconds since the epoch. */
-static int
-parse_minute(const char *s, size_t len, int64_t *t)
-{
-	int y, mo, d, h, mi, sec;
-
-	if (len != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':' || s[19] != 'Z')
-		return -1;
-	y = parse_digits(s, 4);
-	mo = parse_digits(s + 5, 2);
-	d = parse_digits(s + 8, 2);
-	h = parse_digits(s + 11, 2);
-	mi = parse_digits(s + 14, 2);
-	sec = parse_digits(s + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > days_in_month(y, mo) || h < 0 || h > 23 || mi < 0 ||
-	    mi > 59 || sec < 0 || sec > 59)
-		return -1;
-	*t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-	return 0;
-}
-
-/* Printable ASCII only: names go to a terminal. */
-static int
-check_class(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > SUMMARY_NAME_MAX)
-		return -1;
-	for (i = 0; i < len; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e)
-			return -1;
-	return 0;
-}
-
-static int
-check_cc(const char *s, size_t len, char cc[3])
-{
-	size_t i;
-
-	if (len != 2)
-		return -1;
-	for (i = 0; i < 2; i++) {
-		if (s[i] >= 'a' && s[i] <= 'z')
-			cc[i] = (char)(s[i] - 'a' + 'A');
-		else if (s[i] >= 'A' && s[i] <= 'Z')
-			cc[i] = s[i];
-		else
-			return -1;
-	}
-	cc[2] = '\0';
-	return 0;
-}
 
 /* ---------------------------------------------------------------- */
 /* Aggregation                                                      */
@@ -502,79 +237,24 @@ hour_cell(struct summary_hour *h, size_t cls, size_t nclasses)
 	return &h->cells[cls];
 }
 
-static int
-check_header(const struct csv_in *in)
-{
-	static const char *const names[CSV_KEEP] = {
-		"minute_utc", "class", "country", "requests",
-		"tls_handshakes", "clients"
-	};
-	size_t i;
-
-	if (in->nf < CSV_KEEP)
-		return -1;
-	for (i = 0; i < CSV_KEEP; i++)
-		if (strcmp(in->f[i], names[i]) != 0)
-			return -1;
-	return 0;
-}
-
-static enum summary_status
-row_bad(const struct csv_in *in, char *err, size_t errcap, const char *what,
-    size_t field)
-{
-	char	shown[48];
-	size_t	i, n = 0;
-
-	/* show the offending value, without control characters */
-	for (i = 0; i < in->len[field] && n < sizeof(shown) - 4; i++) {
-		char c = in->f[field][i];
-
-		shown[n++] = c >= 0x20 && c <= 0x7e ? c : '?';
-	}
-	if (i < in->len[field]) {
-		memcpy(&shown[n], "...", 3);
-		n += 3;
-	}
-	shown[n] = '\0';
-	errf(err, errcap, "%s:%llu: %s \"%s\"", in->name,
-	    (unsigned long long)in->recline, what, shown);
-	return SUMMARY_BAD;
-}
-
-/* Add one data record. */
-static enum summary_status
-summary_row(struct summary *s, const struct csv_in *in, char *err,
-    size_t errcap)
+enum summary_status
+summary_add_row(struct summary *s, const struct csvread *in,
+    const struct csvread_row *r, char *err, size_t errcap)
 {
 	struct summary_hour	*h;
 	struct summary_cell	*cell;
 	enum summary_status	 st;
-	uint64_t		 req, tls, clients;
-	int64_t			 t, start;
-	char			 cc[3];
+	int64_t			 t = r->minute, start;
 	int			 cls;
 
-	if (parse_minute(in->f[0], in->len[0], &t) == -1)
-		return row_bad(in, err, errcap, "minute_utc is not a time like "
-		    "2016-11-08T19:00:00Z:", 0);
-	if (check_class(in->f[1], in->len[1]) == -1)
-		return row_bad(in, err, errcap, "bad class name", 1);
-	if (check_cc(in->f[2], in->len[2], cc) == -1)
-		return row_bad(in, err, errcap,
-		    "country is not a two-letter code:", 2);
-	if (parse_count(in->f[3], in->len[3], &req) == -1)
-		return row_bad(in, err, errcap, "requests is not a count:", 3);
-	if (parse_count(in->f[4], in->len[4], &tls) == -1)
-		return row_bad(in, err, errcap,
-		    "tls_handshakes is not a count:", 4);
-	if (parse_count(in->f[5], in->len[5], &clients) == -1)
-		return row_bad(in, err, errcap, "clients is not a count:", 5);
-	if (hour_start(s, t, &start) == -1)
-		return row_bad(in, err, errcap, "time out of range:", 0);
-
-	if ((cls = summary_class(s, in->f[1])) == -1)
-		return row_bad(in, err, errcap, "too many classes at", 1);
+	if (hour_start(s, t, &start) == -1) {
+		csvread_bad_field(in, err, errcap, "time out of range:", 0);
+		return SUMMARY_BAD;
+	}
+	if ((cls = summary_class(s, r->cls)) == -1) {
+		csvread_bad_field(in, err, errcap, "too many classes at", 1);
+		return SUMMARY_BAD;
+	}
 	if (cls == -2 || (h = summary_hour(s, start)) == NULL ||
 	    (cell = hour_cell(h, (size_t)cls, s->nclasses)) == NULL)
 		goto nomem;
@@ -582,11 +262,14 @@ summary_row(struct summary *s, const struct csv_in *in, char *err,
 	 * The class total first: no hour of the class holds more, so if the
 	 * total takes the row without overflow, so does the hour.
 	 */
-	if ((st = cell_add(&s->classes[cls].total, cc, req, tls)) ==
-	    SUMMARY_BAD)
-		return row_bad(in, err, errcap, "counts add up past 2^64 at",
-		    3);
-	if (st == SUMMARY_NOMEM || cell_add(cell, cc, req, tls) != SUMMARY_OK)
+	if ((st = cell_add(&s->classes[cls].total, r->cc, r->requests,
+	    r->tls)) == SUMMARY_BAD) {
+		csvread_bad_field(in, err, errcap,
+		    "counts add up past 2^64 at", 3);
+		return SUMMARY_BAD;
+	}
+	if (st == SUMMARY_NOMEM ||
+	    cell_add(cell, r->cc, r->requests, r->tls) != SUMMARY_OK)
 		goto nomem;
 	h->minutes |= (uint64_t)1 << ((t - start) / 60);
 	if (s->rows == 0 || t < s->first)
@@ -605,59 +288,25 @@ enum summary_status
 summary_load(struct summary *s, FILE *fp, const char *name, char *err,
     size_t errcap)
 {
-	struct csv_in		*in;
+	struct csvread		*in;
+	struct csvread_row	 r;
 	enum summary_status	 st = SUMMARY_OK;
-	enum csv_rc		 rc;
-	size_t			 nheader;
-	int			 c;
+	enum csvread_rc		 rc;
 
-	if ((in = calloc(1, sizeof(*in))) == NULL) {
+	if ((in = malloc(sizeof(*in))) == NULL) {
 		errf(err, errcap, "%s: out of memory", name);
 		return SUMMARY_NOMEM;
 	}
-	in->fp = fp;
-	in->name = name;
-	in->line = 1;
-	/* a UTF-8 byte order mark, left by spreadsheet programs */
-	if ((c = getc(fp)) == 0xef) {
-		if (getc(fp) != 0xbb || getc(fp) != 0xbf) {
-			in->recline = 1;
-			csv_bad(in, err, errcap, "not an originstatd CSV file");
-			st = SUMMARY_BAD;
+	csvread_init(in, fp, name);
+	rc = csvread_counts_header(in, err, errcap);
+	while (rc == CSVREAD_RECORD && (rc = csvread_counts_next(in, &r, err,
+	    errcap)) == CSVREAD_RECORD)
+		if ((st = summary_add_row(s, in, &r, err, errcap)) !=
+		    SUMMARY_OK)
 			goto out;
-		}
-	} else if (c != EOF)
-		ungetc(c, fp);
-
-	if ((rc = csv_read(in, err, errcap)) == CSV_EOF) {
-		errf(err, errcap, "%s: empty file, expected the header %s",
-		    name, SUMMARY_HEADER);
+	if (rc == CSVREAD_BAD)
 		st = SUMMARY_BAD;
-		goto out;
-	}
-	if (rc == CSV_RECORD && check_header(in) == -1) {
-		errf(err, errcap, "%s:%llu: not an originstatd CSV file: the "
-		    "header must start %s", name,
-		    (unsigned long long)in->recline, SUMMARY_HEADER);
-		st = SUMMARY_BAD;
-		goto out;
-	}
-	nheader = in->nf;
-	while (rc == CSV_RECORD && (rc = csv_read(in, err, errcap)) ==
-	    CSV_RECORD) {
-		if (in->nf != nheader) {
-			errf(err, errcap, "%s:%llu: %zu fields, but the header "
-			    "has %zu", name, (unsigned long long)in->recline,
-			    in->nf, nheader);
-			st = SUMMARY_BAD;
-			goto out;
-		}
-		if ((st = summary_row(s, in, err, errcap)) != SUMMARY_OK)
-			goto out;
-	}
-	if (rc == CSV_BAD)
-		st = SUMMARY_BAD;
-	else if (rc == CSV_IO) {
+	else if (rc == CSVREAD_IO) {
 		errf(err, errcap, "%s:%llu: read error: %s", name,
 		    (unsigned long long)in->line, strerror(errno));
 		st = SUMMARY_IO;
@@ -666,6 +315,7 @@ out:
 	free(in);
 	return st;
 }
+
 
 /* ---------------------------------------------------------------- */
 /* Printing                                                         */
@@ -1239,8 +889,8 @@ summary_usage(FILE *fp, int full)
  * glibc takes any TZ and falls back to UTC in silence; a zone name that
  * is not a POSIX TZ string must name a file in the zone database.
  */
-static int
-zone_known(const char *zone)
+int
+summary_zone_known(const char *zone)
 {
 	const char	*dir = getenv("TZDIR");
 	char		 path[512];
@@ -1338,7 +988,7 @@ parse_top(const char *arg, unsigned *top)
 {
 	uint64_t v;
 
-	if (parse_count(arg, strlen(arg), &v) == -1 || v > SUMMARY_TOP_MAX)
+	if (csvread_count(arg, strlen(arg), &v) == -1 || v > SUMMARY_TOP_MAX)
 		return -1;
 	*top = (unsigned)v;
 	return 0;
@@ -1383,7 +1033,7 @@ summary_main(int argc, char *argv[])
 		return EX_USAGE;
 	}
 	if (zone != NULL) {
-		if (strlen(zone) > ZONE_MAX || !zone_known(zone)) {
+		if (strlen(zone) > ZONE_MAX || !summary_zone_known(zone)) {
 			fprintf(stderr, "originstat summary: unknown time "
 			    "zone \"%.*s\"\n", ZONE_MAX, zone);
 			return EX_USAGE;

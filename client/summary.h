@@ -15,8 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SUMMARY_HEADER \
-	"minute_utc,class,country,requests,tls_handshakes,clients"
+#include "csvread.h"
+
+#define SUMMARY_HEADER		CSVREAD_COUNTS_HEADER
 #define SUMMARY_NAME_MAX	63	/* bytes in a class name */
 #define SUMMARY_CLASSES_MAX	1024
 #define SUMMARY_TOP_MAX		10	/* countries per cell */
@@ -87,12 +88,26 @@ enum summary_status summary_load(struct summary *, FILE *fp,
 	    const char *name, char *err, size_t errcap)
 	    __attribute__((warn_unused_result));
 
+/*
+ * Add one row read by csvread_counts_next from in (used for messages), for
+ * a caller that reads the file itself.  Errors as summary_load.
+ */
+enum summary_status summary_add_row(struct summary *,
+	    const struct csvread *in, const struct csvread_row *,
+	    char *err, size_t errcap) __attribute__((warn_unused_result));
+
 /* Print the table; 0, or -1 if out of memory. */
 int	summary_print(const struct summary *, FILE *out,
 	    const struct summary_opts *) __attribute__((warn_unused_result));
 
 /* Hits (requests + TLS handshakes) of a cell. */
 uint64_t summary_cell_hits(const struct summary_cell *);
+
+/*
+ * Whether zone names a time zone: glibc takes any TZ and falls back to UTC
+ * in silence.  1 or 0.
+ */
+int	summary_zone_known(const char *zone);
 
 /* `originstat summary ...`: argv[0] is "summary"; returns an exit status. */
 int	summary_main(int argc, char *argv[]);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo: simulate the story, count it with originstatd, summarise it.
+# The demo: simulate the story, count it with originstatd, summarise it,
+# chart it.
 # Needs a build in build/ and the database in data/ (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,5 +21,12 @@ if cmp -s demo/counts.csv demo/truth.csv; then
 else
 	verdict="DIFFERENT from the simulator's true counts (demo/truth.csv)"
 fi
+# the chart needs gnuplot (gnuplot-nox, installed by scripts/setup.sh)
+echo "== originstat report --csv demo/counts.csv --out demo/report" >&2
+build/originstat report --csv demo/counts.csv --out demo/report \
+	--tz America/Toronto \
+	--title "Canada's immigration website, 8-9 November 2016 (simulated traffic)"
 echo
 echo "Per-minute CSV: $(pwd)/demo/counts.csv ($(($(wc -l < demo/counts.csv) - 1)) rows, $verdict)"
+echo "Hourly table:   $(pwd)/demo/report/hourly.md"
+echo "Chart:          $(pwd)/demo/report/chart.png (and chart.svg)"

@@ -6,8 +6,8 @@ set -euo pipefail
 pkgs=(
 	build-essential cmake pkg-config git ca-certificates
 	libpcap-dev libmaxminddb-dev libzmq3-dev libjansson-dev check
-	libmaxmind-db-writer-perl mmdb-bin clang time
-	iproute2 curl procps python3 python3-zmq
+	libmaxmind-db-writer-perl mmdb-bin clang libclang-rt-14-dev valgrind time
+	iproute2 curl procps python3 python3-zmq gnuplot-nox
 	systemd		# systemd-analyze: the units' verify and security tests
 )
 # npm fetches the default GeoIP database; keep an existing Node.js.

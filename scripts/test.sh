@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The second command: the whole test suite.  Installs what is missing,
 # builds three ways with -Werror (gcc with AddressSanitizer and
-# UndefinedBehaviorSanitizer, gcc release hardened, clang), then runs every
-# Check unit test and end-to-end test through CTest on the sanitizer build;
-# tests that measure memory use the release build.
+# UndefinedBehaviorSanitizer, gcc release hardened, clang), runs the unit
+# tests and originstatd once under valgrind memcheck, each libFuzzer target
+# for OS_FUZZ_SECONDS (default 20), then every Check unit test and
+# end-to-end test through CTest on the sanitizer build; tests that measure
+# memory use the release build.
 #   scripts/test.sh
 #   OS_BUILD_DIR=dir scripts/test.sh      # build directories dir, dir-rel, dir-clang
 set -euo pipefail
@@ -21,6 +23,11 @@ cmake --build "$dir-clang" -j "$jobs"
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DOS_SANITIZE=ON \
 	-DOS_WERROR=ON >/dev/null
 cmake --build "$dir" -j "$jobs"
+
+# Once under valgrind memcheck (release build), and each fuzz target for a
+# bounded time; CTest runs last so that its summary closes the output.
+scripts/valgrind.sh "$dir-rel"
+OS_FUZZ_BUILD=$dir-fuzz scripts/fuzz.sh "${OS_FUZZ_SECONDS:-20}"
 
 export OS_REL_BIN=$PWD/$dir-rel
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

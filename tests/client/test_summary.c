@@ -7,6 +7,7 @@
  * out by hand from the file and checked with Python's csv module.
  */
 #include <check.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -703,6 +704,7 @@ run_main(const char *a1, const char *a2, const char *a3)
 	/* keep the test log readable */
 	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stdout));
 	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr));
+	optind = 0;	/* getopt afresh, also without CK_FORK */
 	return summary_main(argc, argv);
 }
 
