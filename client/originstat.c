@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "collect.h"
 #include "csvout.h"
 #include "report.h"
 #include "summary.h"
@@ -27,6 +28,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "collect", collect_main,
+	    "merge several originstatd sensors into one stream" },
 	{ "csv", csvout_main,
 	    "write an originstatd's CSV from its ZeroMQ stream" },
 	{ "report", report_main,

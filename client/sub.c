@@ -332,6 +332,10 @@ sub_count(const json_t *j, const char *key)
 static void
 sub_pending_drop(struct sub *s, size_t i)
 {
+	size_t k;
+
+	for (k = 0; k < s->pend[i].nrows; k++)
+		free(s->pend[i].rows[k].sketch);
 	free(s->pend[i].rows);
 	free(s->pend[i].cls);
 	s->pend[i] = s->pend[--s->npend];
@@ -395,7 +399,7 @@ sub_pending_has(const struct sub_pending *p, const char *cls)
 static int
 sub_add_counts(struct sub *s, const json_t *j, int64_t ts)
 {
-	const char *cls = sub_str(j, "class"), *cc;
+	const char *cls = sub_str(j, "class"), *cc, *sk;
 	const json_t *rows = json_object_get(j, "rows"), *r;
 	struct sub_pending *p;
 	struct sub_row *row;
@@ -422,6 +426,10 @@ sub_add_counts(struct sub *s, const json_t *j, int64_t ts)
 			return -1;
 		p->rows = q;
 		row = &p->rows[p->nrows++];
+		row->sketch = NULL;
+		if ((sk = json_string_value(json_object_get(r,
+		    "sketch"))) != NULL && (row->sketch = strdup(sk)) == NULL)
+			return -1;
 		snprintf(row->cls, sizeof(row->cls), "%s", cls);
 		snprintf(row->cc, sizeof(row->cc), "%s", cc);
 		row->requests = sub_count(r, "requests");
@@ -462,7 +470,8 @@ sub_row_cmp(const void *a, const void *b)
 }
 
 static void
-sub_deliver(struct sub *s, struct sub_pending *p, int64_t ts, int replayed)
+sub_deliver(struct sub *s, struct sub_pending *p, int64_t ts, int replayed,
+    const char *sensor)
 {
 	struct sub_minute m;
 
@@ -472,6 +481,7 @@ sub_deliver(struct sub *s, struct sub_pending *p, int64_t ts, int replayed)
 	m.rows = p != NULL ? p->rows : NULL;
 	m.nrows = p != NULL ? p->nrows : 0;
 	m.replayed = replayed;
+	m.sensor = sensor;
 	s->last = ts;
 	if (s->rc == 0)
 		s->rc = s->o->on_minute(s->o->arg, &m);
@@ -618,7 +628,7 @@ sub_apply_minute(struct sub *s, const json_t *j, int64_t ts,
 	char when[32];
 
 	if (sub_marker_matches(p, j)) {
-		sub_deliver(s, p, ts, from_snapshot);
+		sub_deliver(s, p, ts, from_snapshot, sub_str(j, "sensor"));
 		sub_pending_prune(s);
 		return;
 	}

@@ -27,6 +27,12 @@ struct sub_row {
 	uint64_t	requests;
 	uint64_t	tls_handshakes;
 	uint64_t	clients;
+	/*
+	 * The row's distinct-client sketch as published (base64 text,
+	 * daemon/hll_codec.h), or NULL if the row had none.  Owned by the
+	 * subscriber, valid during on_minute.
+	 */
+	char		*sketch;
 };
 
 /* One complete minute; rows sorted by class name, then country. */
@@ -35,6 +41,7 @@ struct sub_minute {
 	const struct sub_row	*rows;
 	size_t			 nrows;
 	int			 replayed;	/* from a snapshot */
+	const char		*sensor;	/* as its marker names it */
 };
 
 struct sub_opts {

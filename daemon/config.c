@@ -26,6 +26,8 @@
 #define CONFIG_CACHE_MAX	16777216u
 #define CONFIG_GRACE_MAX	3600u
 #define CONFIG_SHOW		60	/* bytes of a value in a message */
+#define CONFIG_MULTIPLE_MAX	1000u
+#define CONFIG_MIN_RATE_MAX	100000000u	/* hits per minute */
 
 enum config_section {
 	SEC_NONE,
@@ -35,6 +37,7 @@ enum config_section {
 	SEC_GEOIP,
 	SEC_AGGREGATE,
 	SEC_PUBLISH,
+	SEC_ALERTS,
 };
 
 struct config_parser {
@@ -68,6 +71,13 @@ config_init(struct config *cfg)
 	cfg->geo_cache = 65536;
 	cfg->grace = 5;
 	cfg->history = CONFIG_HISTORY_DEFAULT;
+	cfg->alerts.multiple = CONFIG_ALERT_MULTIPLE;
+	cfg->alerts.minutes = CONFIG_ALERT_MINUTES;
+	cfg->alerts.min_rate = CONFIG_ALERT_MIN_RATE;
+	cfg->alerts.half_life = CONFIG_ALERT_HALF_LIFE;
+	cfg->alerts.window = CONFIG_ALERT_WINDOW;
+	cfg->alerts.clear = CONFIG_ALERT_CLEAR;
+	cfg->alerts.warmup = CONFIG_ALERT_WARMUP;
 	return 0;
 }
 
@@ -497,6 +507,56 @@ config_unknown_key(struct config_parser *cp, const struct config_str *k,
 	    k->p, sec);
 }
 
+/* A whole number of minutes lo..hi into *out. */
+static void
+config_minutes(struct config_parser *cp, const struct config_str *k,
+    const struct config_str *v, unsigned lo, unsigned hi, unsigned *out)
+{
+	unsigned m;
+
+	if (config_uint(v, hi, &m) == -1 || m < lo)
+		config_error(cp, "%.*s must be minutes %u..%u",
+		    config_show(k->n), k->p, lo, hi);
+	else
+		*out = m;
+}
+
+/* [alerts]: see alert.h for what each key means. */
+static void
+config_alerts(struct config_parser *cp, const struct config_str *k,
+    const struct config_str *v)
+{
+	struct alert_config *ac = &cp->cfg.alerts;
+
+	if (config_eq(k, "multiple")) {
+		if (config_seconds(v, CONFIG_MULTIPLE_MAX, &ac->multiple) ==
+		    -1 || ac->multiple < 1)
+			config_error(cp, "multiple must be a number 1..%u",
+			    CONFIG_MULTIPLE_MAX);
+	} else if (config_eq(k, "min_rate")) {
+		if (config_seconds(v, CONFIG_MIN_RATE_MAX, &ac->min_rate) ==
+		    -1)
+			config_error(cp, "min_rate must be hits per minute "
+			    "0..%u", CONFIG_MIN_RATE_MAX);
+	} else if (config_eq(k, "minutes"))
+		config_minutes(cp, k, v, 1, CONFIG_ALERT_MINUTES_MAX,
+		    &ac->minutes);
+	else if (config_eq(k, "window"))
+		config_minutes(cp, k, v, 1, CONFIG_ALERT_MINUTES_MAX,
+		    &ac->window);
+	else if (config_eq(k, "clear"))
+		config_minutes(cp, k, v, 1, CONFIG_ALERT_MINUTES_MAX,
+		    &ac->clear);
+	else if (config_eq(k, "half_life"))
+		config_minutes(cp, k, v, 1, CONFIG_ALERT_HALF_LIFE_MAX,
+		    &ac->half_life);
+	else if (config_eq(k, "warmup"))
+		config_minutes(cp, k, v, 0, CONFIG_ALERT_HALF_LIFE_MAX,
+		    &ac->warmup);
+	else
+		config_unknown_key(cp, k, "alerts");
+}
+
 /* One "key = value" line; v is never empty. */
 static void
 config_keyval(struct config_parser *cp, const struct config_str *k,
@@ -545,6 +605,9 @@ config_keyval(struct config_parser *cp, const struct config_str *k,
 			config_error(cp, "history must be seconds 0..%u",
 			    CONFIG_HISTORY_MAX);
 		break;
+	case SEC_ALERTS:
+		config_alerts(cp, k, v);
+		break;
 	}
 }
 
@@ -561,6 +624,7 @@ config_section(struct config_parser *cp, struct config_str l)
 		{ "geoip", SEC_GEOIP },
 		{ "aggregate", SEC_AGGREGATE },
 		{ "publish", SEC_PUBLISH },
+		{ "alerts", SEC_ALERTS },
 	};
 	struct config_str name, rest;
 	const char *close;

@@ -16,6 +16,10 @@
  *   [publish]
  *   sensor = web1
  *   history = 86400                           # seconds of minutes kept
+ *   [alerts]
+ *   multiple = 4        min_rate = 1.5        # see alert.h
+ *   minutes = 3         clear = 30
+ *   half_life = 120     window = 10           warmup = 120   # minutes
  *
  * Parsing is pure (text in, struct out); every error is reported as
  * "file:line: message", all errors at once.
@@ -36,6 +40,28 @@
 #define CONFIG_MAX_TRUSTED	1024
 #define CONFIG_HISTORY_DEFAULT	86400	/* seconds of minutes kept */
 #define CONFIG_HISTORY_MAX	604800	/* one week */
+
+/* [alerts] defaults, tuned on the simulator's story (docs/wire.md). */
+#define CONFIG_ALERT_MULTIPLE	4.0
+#define CONFIG_ALERT_MINUTES	3
+#define CONFIG_ALERT_MIN_RATE	1.5	/* hits per minute */
+#define CONFIG_ALERT_HALF_LIFE	120	/* minutes */
+#define CONFIG_ALERT_WINDOW	10	/* minutes */
+#define CONFIG_ALERT_CLEAR	30	/* minutes */
+#define CONFIG_ALERT_WARMUP	120	/* minutes */
+#define CONFIG_ALERT_MINUTES_MAX 60	/* for minutes, window, clear */
+#define CONFIG_ALERT_HALF_LIFE_MAX 10080	/* a week, also warmup */
+
+/* Surge alerts (alert.h); times in minutes, rates in hits per minute. */
+struct alert_config {
+	double		multiple;
+	unsigned	minutes;
+	double		min_rate;
+	unsigned	half_life;
+	unsigned	window;
+	unsigned	clear;
+	unsigned	warmup;
+};
 
 struct rule {
 	unsigned	cls;			/* index into config.classes */
@@ -59,11 +85,12 @@ struct config {
 	double		 grace;			/* seconds, default 5 */
 	char		*sensor;		/* NULL: host name */
 	unsigned	 history;		/* seconds, snapshot service */
+	struct alert_config alerts;
 };
 
 /*
  * Defaults: no rules (only "other"), no proxies, grace 5 s, history
- * CONFIG_HISTORY_DEFAULT.
+ * CONFIG_HISTORY_DEFAULT, alerts CONFIG_ALERT_*.
  */
 int	config_init(struct config *) __attribute__((warn_unused_result));
 void	config_fini(struct config *);

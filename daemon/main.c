@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alertcsv.h"
 #include "capture.h"
 #include "config.h"
 #include "csv.h"
@@ -55,6 +56,7 @@ static volatile sig_atomic_t reload;	/* SIGHUP */
 struct options {
 	const char	*rfile, *iface, *filter, *config, *geoip;
 	const char	*csv, *publish, *snapshot, *sensor, *user;
+	const char	*alerts_csv, *tz;
 	long		 history;	/* seconds; -1: from the config */
 	long		 linger;	/* seconds after the end of -r */
 	int		 verbose;
@@ -94,6 +96,9 @@ usage(FILE *fp)
 "                         SIGHUP reloads it and the GeoIP database\n"
 "      --geoip FILE       MaxMind-format country database (overrides the config)\n"
 "      --csv PATH         append per-minute CSV to PATH ('-' = stdout)\n"
+"      --tz ZONE          add a minute_local column to the CSV, in ZONE\n"
+"                         (e.g. America/Toronto)\n"
+"      --alerts-csv PATH  append one row per surge alert to PATH ('-' = stdout)\n"
 "      --publish EP       bind a ZeroMQ PUB socket at EP, e.g. tcp://127.0.0.1:5556\n"
 "      --snapshot EP      bind the snapshot service at EP (default: derived from\n"
 "                         --publish, tcp port + 1, ipc/inproc name + .snapshot)\n"
@@ -153,7 +158,7 @@ parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_FILTER = 256, O_GEOIP, O_CSV, O_PUBLISH, O_SENSOR,
 	    O_MAXFLOWS, O_HEAD, O_STATS, O_BUF, O_SNAPSHOT, O_HISTORY,
-	    O_LINGER };
+	    O_LINGER, O_ALERTS_CSV, O_TZ };
 	static const struct option longopts[] = {
 		{ "read", required_argument, NULL, 'r' },
 		{ "interface", required_argument, NULL, 'i' },
@@ -166,6 +171,8 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "snapshot", required_argument, NULL, O_SNAPSHOT },
 		{ "history", required_argument, NULL, O_HISTORY },
 		{ "linger", required_argument, NULL, O_LINGER },
+		{ "alerts-csv", required_argument, NULL, O_ALERTS_CSV },
+		{ "tz", required_argument, NULL, O_TZ },
 		{ "max-flows", required_argument, NULL, O_MAXFLOWS },
 		{ "head-limit", required_argument, NULL, O_HEAD },
 		{ "stats-interval", required_argument, NULL, O_STATS },
@@ -196,6 +203,8 @@ parse_args(int argc, char **argv, struct options *o)
 		case O_PUBLISH: o->publish = optarg; break;
 		case O_SENSOR: o->sensor = optarg; break;
 		case O_SNAPSHOT: o->snapshot = optarg; break;
+		case O_ALERTS_CSV: o->alerts_csv = optarg; break;
+		case O_TZ: o->tz = optarg; break;
 		case O_HISTORY:
 			o->history = parse_long("--history", optarg, 0,
 			    CONFIG_HISTORY_MAX);
@@ -235,6 +244,8 @@ parse_args(int argc, char **argv, struct options *o)
 	    o->linger > 0))
 		log_warnx("--snapshot, --history and --linger need --publish; "
 		    "ignored");
+	if (o->tz != NULL && o->csv == NULL)
+		log_warnx("--tz is for the --csv output; ignored");
 	if (o->iface != NULL && o->linger > 0) {
 		log_warnx("--linger is for -r; ignored with -i");
 		o->linger = 0;
@@ -636,6 +647,30 @@ open_pub(struct options *o, const struct config *cfg, char *host,
 	return pub;
 }
 
+/*
+ * --tz: the zone must be one of the time zone database (glibc quietly takes
+ * an unknown name as UTC); it becomes the process's TZ, read now, before
+ * privileges are dropped.
+ */
+static void
+set_zone(const char *zone)
+{
+	const char *dir = getenv("TZDIR");
+	char path[PATH_MAX];
+	int n;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/usr/share/zoneinfo";
+	n = snprintf(path, sizeof(path), "%s/%s", dir, zone);
+	if (*zone == '\0' || *zone == '/' || strstr(zone, "..") != NULL ||
+	    n < 0 || (size_t)n >= sizeof(path) || access(path, R_OK) != 0)
+		fatalx(EX_USAGE, "--tz: '%s' is not a time zone like "
+		    "America/Toronto (see %s)", zone, dir);
+	if (setenv("TZ", zone, 1) != 0)
+		fatal(EX_OSERR, "setenv");
+	tzset();
+}
+
 static void
 set_signals(void)
 {
@@ -657,6 +692,7 @@ main(int argc, char **argv)
 	struct daemon d;
 	struct options o;
 	struct csv_out *csv = NULL;
+	struct alertcsv *acsv = NULL;
 	char err[1024], host[256];
 	int status;
 
@@ -671,7 +707,13 @@ main(int argc, char **argv)
 	d.rs = load_ruleset(&o, d.err);
 	d.cap = open_capture(&o);
 	set_filter(d.cap, &o);
-	if (o.csv != NULL && (csv = csv_open(o.csv, err, sizeof(err))) == NULL)
+	if (o.tz != NULL && o.csv != NULL)
+		set_zone(o.tz);
+	if (o.csv != NULL && (csv = csv_open_local(o.csv, o.tz != NULL, err,
+	    sizeof(err))) == NULL)
+		fatalx(EX_CANTCREAT, "%s", err);
+	if (o.alerts_csv != NULL && (acsv = alertcsv_open(o.alerts_csv, err,
+	    sizeof(err))) == NULL)
 		fatalx(EX_CANTCREAT, "%s", err);
 	if (o.publish != NULL)
 		d.pub = open_pub(&o, &d.rs->cfg, host, sizeof(host));
@@ -684,6 +726,7 @@ main(int argc, char **argv)
 	if ((d.pl = pipeline_new(&d.rs->cfg, &o.flow, d.rs->geo, csv, d.pub,
 	    CLIENT_HASH_SEED)) == NULL)
 		fatal(EX_OSERR, "pipeline");
+	pipeline_set_alertcsv(d.pl, acsv);
 	set_signals();
 	notify_sendf(&d.notify, "READY=1\nSTATUS=capturing on %s",
 	    o.rfile != NULL ? o.rfile : o.iface);
@@ -693,6 +736,10 @@ main(int argc, char **argv)
 	report_summary(&o, pipeline_stats(d.pl));
 	if (csv != NULL && csv_close(csv) < 0) {
 		log_warn("%s", o.csv);
+		status = EX_IOERR;
+	}
+	if (acsv != NULL && alertcsv_close(acsv) < 0) {
+		log_warn("%s", o.alerts_csv);
 		status = EX_IOERR;
 	}
 	pipeline_free(d.pl);

@@ -4,11 +4,14 @@
  */
 #include "pipeline.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "agg.h"
+#include "alert.h"
+#include "alertcsv.h"
 #include "classify.h"
 #include "csv.h"
 #include "decode.h"
@@ -26,6 +29,9 @@ struct pipeline {
 	struct pub		*pub;
 	struct flow_table	*flows;
 	struct agg		*agg;
+	struct alert		*alert;
+	struct alertcsv		*alertcsv;
+	int			 finished;	/* open alerts logged */
 	struct stats		 stats;
 	uint64_t		 seed;
 	int64_t			 now_us;	/* time of the current packet */
@@ -52,6 +58,54 @@ log_minute(const struct agg_minute *m)
 	    (unsigned long long)tls);
 }
 
+/* "GB 31%, FR 22%" into buf. */
+static void
+alert_countries_text(const struct alert_event *ev, char *buf, size_t cap)
+{
+	size_t i, len = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < ev->ncountries && len < cap; i++) {
+		n = snprintf(buf + len, cap - len, "%s%s %.0f%%",
+		    i > 0 ? ", " : "", ev->countries[i].cc,
+		    ev->countries[i].share * 100);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	if (ev->ncountries == 0)
+		snprintf(buf, cap, "none");
+}
+
+/* A surge alert: log (no address in it), count, publish, alert log. */
+static void
+on_alert(void *arg, const struct alert_event *ev)
+{
+	struct pipeline *pl = arg;
+	char when[21], countries[128];
+
+	csv_format_minute(ev->minute, when);
+	alert_countries_text(ev, countries, sizeof(countries));
+	if (ev->kind == ALERT_RAISED) {
+		pl->stats.alerts_raised++;
+		log_warnx("alert: %s surge at %s: %.1f hits/min against a "
+		    "baseline of %.1f; rise from %s", ev->cls, when, ev->rate,
+		    ev->baseline, countries);
+	} else if (ev->kind == ALERT_CLEARED) {
+		pl->stats.alerts_cleared++;
+		log_warnx("alert cleared: %s at %s: %.1f hits/min, baseline "
+		    "%.1f; %.1f hits/min during the alert, from %s", ev->cls,
+		    when, ev->rate, ev->baseline, ev->mean_rate, countries);
+	}
+	if (pl->pub != NULL)
+		pub_send_alert(pl->pub, ev);
+	if (pl->alertcsv != NULL && alertcsv_write(pl->alertcsv, ev) < 0) {
+		pl->stats.csv_errors++;
+		log_warn("alert log write failed");
+	}
+}
+
 static void
 on_minute(void *arg, const struct agg_minute *m)
 {
@@ -66,6 +120,8 @@ on_minute(void *arg, const struct agg_minute *m)
 		pub_send_minute(pl->pub, m);
 		pl->stats.pub_dropped = pub_dropped(pl->pub);
 	}
+	/* After the minute's own messages, which go out together. */
+	alert_minute(pl->alert, m, on_alert, pl);
 }
 
 static unsigned
@@ -125,7 +181,8 @@ pipeline_new(const struct config *cfg, const struct flow_config *fc,
 	pl->flows = flow_new(fc, &pl->stats, on_hit, pl);
 	pl->agg = agg_new((const char (*)[CONFIG_CLASS_MAX + 1])cfg->classes,
 	    cfg->nclasses, cfg->grace);
-	if (pl->flows == NULL || pl->agg == NULL) {
+	pl->alert = alert_new(&cfg->alerts);
+	if (pl->flows == NULL || pl->agg == NULL || pl->alert == NULL) {
 		pipeline_free(pl);
 		return NULL;
 	}
@@ -148,6 +205,12 @@ pipeline_reconfigure(struct pipeline *pl, const struct config *cfg,
 }
 
 void
+pipeline_set_alertcsv(struct pipeline *pl, struct alertcsv *ac)
+{
+	pl->alertcsv = ac;
+}
+
+void
 pipeline_set_geo(struct pipeline *pl, struct geo *geo)
 {
 	pl->geo = geo;
@@ -160,6 +223,7 @@ pipeline_free(struct pipeline *pl)
 		return;
 	flow_free(pl->flows);
 	agg_free(pl->agg);
+	alert_free(pl->alert);
 	free(pl);
 }
 
@@ -213,6 +277,9 @@ void
 pipeline_flush(struct pipeline *pl)
 {
 	agg_flush(pl->agg, on_minute, pl);
+	if (!pl->finished)
+		alert_finish(pl->alert, on_alert, pl);
+	pl->finished = 1;
 }
 
 struct stats *

@@ -18,6 +18,7 @@
 struct geo;
 struct csv_out;
 struct pub;
+struct alertcsv;
 
 struct pipeline;
 
@@ -36,6 +37,12 @@ void		 pipeline_free(struct pipeline *);
  */
 int		 pipeline_reconfigure(struct pipeline *, const struct config *,
 		    struct geo *) __attribute__((warn_unused_result));
+/*
+ * Write the alert log to ac (borrowed; NULL: none).  Surge alerts are
+ * configured by cfg->alerts at pipeline_new; a reload does not change
+ * them.
+ */
+void		 pipeline_set_alertcsv(struct pipeline *, struct alertcsv *);
 /* Only the GeoIP database changes (may be NULL); the old one may be freed. */
 void		 pipeline_set_geo(struct pipeline *, struct geo *);
 
@@ -44,7 +51,10 @@ void		 pipeline_packet(struct pipeline *, int linktype, int64_t ts_us,
 		    const uint8_t *data, size_t caplen, size_t wirelen);
 /* The clock moved without traffic (live capture): close due minutes. */
 void		 pipeline_tick(struct pipeline *, int64_t now_us);
-/* Close every open minute (end of file, shutdown). */
+/*
+ * Close every open minute (end of file, shutdown); alerts still open go
+ * to the alert log, once.
+ */
 void		 pipeline_flush(struct pipeline *);
 struct stats	*pipeline_stats(struct pipeline *);
 

@@ -44,6 +44,12 @@
 	X(snapshot_dropped)	/* replies given up: client gone, stuck */ \
 	X(snapshot_evicted)	/* minutes dropped from the history */	\
 	X(csv_errors)		/* failed CSV writes */		\
+	X(alerts_raised)	/* surge alerts raised */		\
+	X(alerts_cleared)	/* surge alerts cleared */		\
+	X(sensors_silent)	/* collector: sensors behind, now */	\
+	X(minutes_timed_out)	/* collector: closed without a sensor */ \
+	X(corrections)		/* collector: minutes republished */	\
+	X(late_dropped)		/* collector: too late to correct */	\
 	X(peak_rss_kb)		/* peak resident memory, KiB */
 
 struct stats {

@@ -29,7 +29,7 @@
 #include "csv.h"
 
 #define CSV_HEADER_LINE	CSV_HEADER "\n"
-#define CSV_HEADER_LEN	(sizeof(CSV_HEADER_LINE) - 1)
+#define CSV_LOCAL_LINE	CSV_HEADER CSV_LOCAL_COLUMN "\n"
 #define CSV_SCAN_BLOCK	4096
 
 struct csv_out {
@@ -37,6 +37,9 @@ struct csv_out {
 	int		 is_stdout;
 	int		 regular;	/* regular file: checked, repaired */
 	uint64_t	 repaired;	/* bytes of torn row cut at open */
+	int		 local;		/* minute_local column */
+	const char	*header;	/* the header line */
+	size_t		 header_len;
 };
 
 /* write(2) all of buf, across short writes and signals.  0 or -1. */
@@ -93,18 +96,18 @@ csv_last_newline(int fd, off_t size)
 static int
 csv_check(struct csv_out *c, off_t size)
 {
-	char head[CSV_HEADER_LEN];
+	char head[sizeof(CSV_LOCAL_LINE)];
 	ssize_t n;
 	off_t keep;
 	char last;
 
 	if (size == 0)
 		return 1;
-	if ((n = pread(c->fd, head, sizeof(head), 0)) == -1)
+	if ((n = pread(c->fd, head, c->header_len, 0)) == -1)
 		return -1;
-	if (memcmp(head, CSV_HEADER_LINE, (size_t)n) != 0)
+	if (memcmp(head, c->header, (size_t)n) != 0)
 		return -2;
-	if ((size_t)n < CSV_HEADER_LEN)
+	if ((size_t)n < c->header_len)
 		keep = 0;
 	else if (pread(c->fd, &last, 1, size - 1) != 1)
 		return -1;
@@ -140,8 +143,7 @@ csv_prepare(struct csv_out *c, const char *path, char *err, size_t errcap)
 		}
 		goto fail;
 	}
-	if (empty && csv_write_all(c->fd, CSV_HEADER_LINE,
-	    CSV_HEADER_LEN) == -1)
+	if (empty && csv_write_all(c->fd, c->header, c->header_len) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -152,12 +154,21 @@ fail:
 struct csv_out *
 csv_open(const char *path, char *err, size_t errcap)
 {
+	return csv_open_local(path, 0, err, errcap);
+}
+
+struct csv_out *
+csv_open_local(const char *path, int local, char *err, size_t errcap)
+{
 	struct csv_out *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errcap, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
+	c->local = local != 0;
+	c->header = c->local ? CSV_LOCAL_LINE : CSV_HEADER_LINE;
+	c->header_len = strlen(c->header);
 	if (strcmp(path, "-") == 0) {
 		c->fd = STDOUT_FILENO;
 		c->is_stdout = 1;
@@ -200,23 +211,30 @@ csv_put_field(FILE *f, const char *s)
 }
 
 static void
-csv_put_row(FILE *f, const char *minute, const struct agg_row *r)
+csv_put_row(FILE *f, const char *minute, const char *local,
+    const struct agg_row *r)
 {
 	fputs(minute, f);
 	putc(',', f);
 	csv_put_field(f, r->cls_name);
 	putc(',', f);
 	csv_put_field(f, r->cc);
-	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", r->requests,
+	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, r->requests,
 	    r->tls_handshakes, r->clients);
+	if (local != NULL) {
+		putc(',', f);
+		fputs(local, f);
+	}
+	putc('\n', f);
 }
 
 /* Format the minute's rows into a malloc'd buffer.  0 or -1 (ENOMEM). */
 static int
-csv_format(const struct agg_minute *m, char **buf, size_t *len)
+csv_format(const struct csv_out *c, const struct agg_minute *m, char **buf,
+    size_t *len)
 {
 	const struct agg_row *r;
-	char minute[21];
+	char minute[21], local[CSV_LOCAL_LEN];
 	FILE *f;
 	size_t i;
 	int bad;
@@ -225,10 +243,12 @@ csv_format(const struct agg_minute *m, char **buf, size_t *len)
 	if ((f = open_memstream(buf, len)) == NULL)
 		return -1;
 	csv_format_minute(m->minute, minute);
+	if (c->local)
+		csv_format_local(m->minute, local);
 	for (i = 0; i < m->nrows; i++) {
 		r = &m->rows[i];
 		if (r->requests != 0 || r->tls_handshakes != 0)
-			csv_put_row(f, minute, r);
+			csv_put_row(f, minute, c->local ? local : NULL, r);
 	}
 	bad = ferror(f);
 	if (fclose(f) != 0 || bad) {
@@ -248,7 +268,7 @@ csv_write_minute(struct csv_out *c, const struct agg_minute *m)
 	off_t before = 0;
 	int rc = 0, saved;
 
-	if (csv_format(m, &buf, &len) == -1)
+	if (csv_format(c, m, &buf, &len) == -1)
 		return -1;
 	if (len == 0)
 		goto done;
@@ -293,4 +313,28 @@ csv_format_minute(int64_t minute, char buf[21])
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
 		memcpy(buf, "0000-00-00T00:00:00Z", 21);
+}
+
+void
+csv_format_local(int64_t minute, char buf[CSV_LOCAL_LEN])
+{
+	struct tm tm;
+	time_t t = (time_t)minute;
+	long off;
+	char sign = '+';
+
+	/* tm_gmtoff (glibc, BSD) is the offset in force at that instant. */
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, CSV_LOCAL_LEN, "%Y-%m-%dT%H:%M:%S", &tm) != 19) {
+		memcpy(buf, "0000-00-00T00:00:00+00:00", CSV_LOCAL_LEN);
+		return;
+	}
+	off = tm.tm_gmtoff;
+	if (off < 0) {
+		sign = '-';
+		off = -off;
+	}
+	/* Whole minutes: zones with seconds offsets are all before 1972. */
+	snprintf(buf + 19, CSV_LOCAL_LEN - 19, "%c%02ld:%02ld", sign,
+	    (off / 3600) % 100, (off / 60) % 60);
 }

@@ -6,6 +6,11 @@
  * 2016-11-08T19:00:00Z.  A minute is written whole and flushed, so a reader
  * never sees half a minute.  Appending to an existing file with the same
  * header keeps it; an existing file with another header is an error.
+ *
+ * Opened with csv_open_local, each row also has a last column minute_local:
+ * the same minute in the process's time zone (TZ, set by the caller) with
+ * its UTC offset, like 2016-11-08T14:00:00-05:00.  The fixed columns come
+ * first and are the same either way.
  */
 #ifndef ORIGINSTAT_CSV_H
 #define ORIGINSTAT_CSV_H
@@ -16,11 +21,16 @@
 #include "agg.h"
 
 #define CSV_HEADER "minute_utc,class,country,requests,tls_handshakes,clients"
+#define CSV_LOCAL_COLUMN ",minute_local"
+#define CSV_LOCAL_LEN	26	/* 2016-11-08T14:00:00-05:00 and NUL */
 
 struct csv_out;
 
 /* path "-" is standard output.  NULL on error, with a message in err. */
 struct csv_out	*csv_open(const char *path, char *err, size_t errcap);
+/* The same, with local != 0: the minute_local column too. */
+struct csv_out	*csv_open_local(const char *path, int local, char *err,
+		    size_t errcap);
 /* Write one closed minute.  0, or -1 on a write error (errno set). */
 int		 csv_write_minute(struct csv_out *, const struct agg_minute *)
 		    __attribute__((warn_unused_result));
@@ -34,5 +44,10 @@ int		 csv_close(struct csv_out *);
 
 /* Format minute (UTC seconds) as 2016-11-08T19:00:00Z into buf[21]. */
 void		 csv_format_minute(int64_t minute, char buf[21]);
+/*
+ * Format minute in local time (TZ) as 2016-11-08T14:00:00-05:00 into
+ * buf[CSV_LOCAL_LEN]; zeros if it does not fit.
+ */
+void		 csv_format_local(int64_t minute, char buf[CSV_LOCAL_LEN]);
 
 #endif

@@ -8,11 +8,13 @@
  * sensor will see, are clamped rather than wrapped negative.
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "hll_codec.h"
 #include "json.h"
 #include "pub.h"
 
@@ -40,6 +42,45 @@ json_msg_time(int64_t secs, char buf[21])
 		snprintf(buf, 21, "%s", "0000-00-00T00:00:00Z");
 }
 
+/*
+ * One row of a counts payload; the sketch, when the row has one, last.
+ * NULL when memory runs out.
+ */
+static json_t *
+json_msg_row(const struct agg_row *r)
+{
+	json_t *row;
+	char *sk;
+
+	row = json_pack("{s:s,s:I,s:I,s:I}",
+	    "country", r->cc,
+	    "requests", json_msg_int(r->requests),
+	    "tls_handshakes", json_msg_int(r->tls_handshakes),
+	    "clients", json_msg_int(r->clients));
+	if (row == NULL || r->sketch == NULL)
+		return row;
+	if ((sk = hll_to_text(r->sketch)) == NULL ||
+	    json_object_set_new(row, "sketch", json_string(sk)) == -1) {
+		json_decref(row);
+		row = NULL;
+	}
+	free(sk);
+	return row;
+}
+
+/* Mark a collector's correction; msg is released on failure. */
+static json_t *
+json_msg_correction(json_t *msg, int correction)
+{
+	if (msg == NULL || !correction)
+		return msg;
+	if (json_object_set_new(msg, "correction", json_true()) == -1) {
+		json_decref(msg);
+		return NULL;
+	}
+	return msg;
+}
+
 /* Serialise and release msg (which may be NULL after a failed pack). */
 static char *
 json_msg_dump(json_t *msg)
@@ -53,9 +94,9 @@ json_msg_dump(json_t *msg)
 	return s;
 }
 
-char *
-json_msg_counts(const struct json_msg_head *h, int64_t minute,
-    const struct agg_row *rows, size_t nrows)
+static char *
+json_msg_counts_flag(const struct json_msg_head *h, int64_t minute,
+    const struct agg_row *rows, size_t nrows, int correction)
 {
 	const struct agg_row *r;
 	char ts[21];
@@ -68,19 +109,15 @@ json_msg_counts(const struct json_msg_head *h, int64_t minute,
 		r = &rows[i];
 		if (json_msg_row_empty(r))
 			continue;
-		if (json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:I}",
-		    "country", r->cc,
-		    "requests", json_msg_int(r->requests),
-		    "tls_handshakes", json_msg_int(r->tls_handshakes),
-		    "clients", json_msg_int(r->clients))) == -1) {
+		if (json_array_append_new(arr, json_msg_row(r)) == -1) {
 			json_decref(arr);
 			return NULL;
 		}
 	}
 	json_msg_time(minute, ts);
 	/* "o" steals arr, also when the pack fails. */
-	return json_msg_dump(json_pack("{s:i,s:s,s:s,s:s,s:I,s:s,s:I,s:s,"
-	    "s:o}",
+	return json_msg_dump(json_msg_correction(json_pack("{s:i,s:s,s:s,"
+	    "s:s,s:I,s:s,s:I,s:s,s:o}",
 	    "v", WIRE_VERSION,
 	    "type", "counts",
 	    "sensor", h->sensor,
@@ -89,11 +126,26 @@ json_msg_counts(const struct json_msg_head *h, int64_t minute,
 	    "minute", ts,
 	    "minute_ts", (json_int_t)minute,
 	    "class", rows[0].cls_name,
-	    "rows", arr));
+	    "rows", arr), correction));
 }
 
 char *
-json_msg_minute(const struct json_msg_head *h, const struct agg_minute *m)
+json_msg_counts(const struct json_msg_head *h, int64_t minute,
+    const struct agg_row *rows, size_t nrows)
+{
+	return json_msg_counts_flag(h, minute, rows, nrows, 0);
+}
+
+char *
+json_msg_counts_correction(const struct json_msg_head *h, int64_t minute,
+    const struct agg_row *rows, size_t nrows)
+{
+	return json_msg_counts_flag(h, minute, rows, nrows, 1);
+}
+
+static char *
+json_msg_minute_flag(const struct json_msg_head *h,
+    const struct agg_minute *m, int correction)
 {
 	const struct agg_row *r, *last = NULL;
 	uint64_t requests = 0, tls = 0, nrows = 0;
@@ -121,8 +173,8 @@ json_msg_minute(const struct json_msg_head *h, const struct agg_minute *m)
 		}
 	}
 	json_msg_time(m->minute, ts);
-	return json_msg_dump(json_pack("{s:i,s:s,s:s,s:s,s:I,s:s,s:I,s:o,"
-	    "s:I,s:I,s:I}",
+	return json_msg_dump(json_msg_correction(json_pack("{s:i,s:s,s:s,"
+	    "s:s,s:I,s:s,s:I,s:o,s:I,s:I,s:I}",
 	    "v", WIRE_VERSION,
 	    "type", "minute",
 	    "sensor", h->sensor,
@@ -133,7 +185,90 @@ json_msg_minute(const struct json_msg_head *h, const struct agg_minute *m)
 	    "classes", classes,
 	    "requests", json_msg_int(requests),
 	    "tls_handshakes", json_msg_int(tls),
-	    "rows", json_msg_int(nrows)));
+	    "rows", json_msg_int(nrows)), correction));
+}
+
+char *
+json_msg_minute(const struct json_msg_head *h, const struct agg_minute *m)
+{
+	return json_msg_minute_flag(h, m, 0);
+}
+
+char *
+json_msg_minute_correction(const struct json_msg_head *h,
+    const struct agg_minute *m)
+{
+	return json_msg_minute_flag(h, m, 1);
+}
+
+/* x rounded to `places` decimals, as a JSON real. */
+static json_t *
+json_msg_real(double x, int places)
+{
+	double f = places == 3 ? 1000 : 100;
+
+	return json_real(round(x * f) / f);
+}
+
+static json_t *
+json_msg_alert_countries(const struct alert_event *ev)
+{
+	json_t *arr;
+	size_t i;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < ev->ncountries; i++)
+		if (json_array_append_new(arr, json_pack("{s:s,s:o}",
+		    "country", ev->countries[i].cc,
+		    "share", json_msg_real(ev->countries[i].share, 3))) == -1) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+/*
+ * Rates are rounded to two decimals and shares to three, and printed
+ * with 15 significant digits, so that 1.6 reads 1.6 and not the 17-digit
+ * 1.6000000000000001 that round-trips the double.
+ */
+char *
+json_msg_alert(const struct json_msg_head *h, const struct alert_event *ev)
+{
+	char ts[21], since[21];
+	json_t *countries, *msg;
+	char *s;
+
+	if (ev->kind == ALERT_OPEN ||
+	    (countries = json_msg_alert_countries(ev)) == NULL)
+		return NULL;
+	json_msg_time(ev->minute, ts);
+	json_msg_time(ev->since, since);
+	msg = json_pack("{s:i,s:s,s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:I,s:o,s:o,"
+	    "s:o,s:o,s:o,s:o}",
+	    "v", WIRE_VERSION,
+	    "type", ev->kind == ALERT_RAISED ? "alert" : "alert_cleared",
+	    "sensor", h->sensor,
+	    "run", h->run,
+	    "seq", json_msg_int(h->seq),
+	    "minute", ts,
+	    "minute_ts", (json_int_t)ev->minute,
+	    "class", ev->cls,
+	    "since", since,
+	    "since_ts", (json_int_t)ev->since,
+	    "rate", json_msg_real(ev->rate, 2),
+	    "mean_rate", json_msg_real(ev->mean_rate, 2),
+	    "baseline", json_msg_real(ev->baseline, 2),
+	    "multiple", ev->baseline > 0 ?
+	    json_msg_real(ev->rate / ev->baseline, 2) : json_null(),
+	    "threshold", json_msg_real(ev->threshold, 2),
+	    "countries", countries);
+	if (msg == NULL)
+		return NULL;
+	s = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(msg);
+	return s;
 }
 
 char *

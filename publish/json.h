@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "agg.h"
+#include "alert.h"
 #include "stats.h"
 
 /* The fields every published payload starts with (after "v", "type"). */
@@ -26,13 +27,28 @@ struct json_msg_head {
 
 /*
  * "counts" payload for one class of a closed minute.  rows are that class's
- * rows (all with the same cls_name), nrows >= 1.
+ * rows (all with the same cls_name), nrows >= 1.  A row with a sketch gets
+ * its encoding (daemon/hll_codec.h) as "sketch".
  */
 char	*json_msg_counts(const struct json_msg_head *, int64_t minute,
 	    const struct agg_row *rows, size_t nrows);
 /* "minute" payload: the close marker with the minute's classes and totals. */
 char	*json_msg_minute(const struct json_msg_head *,
 	    const struct agg_minute *);
+/*
+ * The same two payloads with "correction":true: a collector republishing
+ * a minute it closed before, with late data merged in (docs/wire.md).
+ */
+char	*json_msg_counts_correction(const struct json_msg_head *,
+	    int64_t minute, const struct agg_row *rows, size_t nrows);
+char	*json_msg_minute_correction(const struct json_msg_head *,
+	    const struct agg_minute *);
+/*
+ * "alert" or "alert_cleared" payload (ALERT_OPEN is not published):
+ * docs/wire.md.  Not kept in the history.
+ */
+char	*json_msg_alert(const struct json_msg_head *,
+	    const struct alert_event *);
 /*
  * "stats" payload; now_us is the wall clock, uptime_s the seconds up,
  * snapshot the snapshot endpoint bound (NULL: no "snapshot" field).

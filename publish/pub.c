@@ -46,6 +46,7 @@
 #define PUB_SNDHWM	10000	/* messages queued per subscriber */
 #define PUB_LINGER_MS	1000	/* for the last messages at exit */
 #define PUB_COUNTS	"counts."
+#define PUB_ALERT	"alert."
 #define PUB_REPLIES	16	/* snapshot replies in progress at once */
 #define PUB_REQS_ROUND	16	/* requests taken per pub_poll */
 #define PUB_REQ_MAX	4096	/* bytes of a request message, at most */
@@ -455,6 +456,70 @@ pub_send_minute(struct pub *p, const struct agg_minute *m)
 		snap_abort(p->hist);
 	else
 		snap_commit(p->hist);
+}
+
+/*
+ * A collector's correction of a minute published before: the whole minute
+ * again, flagged, live only.  The history stays as first published: it is
+ * kept in minute order, which an old minute would break.
+ */
+void
+pub_send_correction(struct pub *p, const struct agg_minute *m)
+{
+	char topic[sizeof(PUB_COUNTS) + CONFIG_CLASS_MAX];
+	struct json_msg_head h;
+	size_t i, end, k;
+	char *payload;
+	int len;
+
+	for (i = 0; i < m->nrows; i = end) {
+		for (end = i + 1; end < m->nrows &&
+		    m->rows[end].cls == m->rows[i].cls; end++)
+			continue;
+		for (k = i; k < end && pub_row_empty(&m->rows[k]); k++)
+			continue;
+		if (k == end)
+			continue;
+		p->seq++;
+		len = snprintf(topic, sizeof(topic), PUB_COUNTS "%s",
+		    m->rows[i].cls_name);
+		if (len < 0 || (size_t)len >= sizeof(topic)) {
+			p->dropped++;
+			continue;
+		}
+		h = pub_head(p);
+		payload = json_msg_counts_correction(&h, m->minute,
+		    &m->rows[i], end - i);
+		pub_send(p, topic, payload);
+		free(payload);
+	}
+	p->seq++;
+	h = pub_head(p);
+	payload = json_msg_minute_correction(&h, m);
+	pub_send(p, "minute", payload);
+	free(payload);
+}
+
+void
+pub_send_alert(struct pub *p, const struct alert_event *ev)
+{
+	char topic[sizeof(PUB_ALERT) + CONFIG_CLASS_MAX];
+	struct json_msg_head h;
+	char *payload;
+	int len;
+
+	if (ev->kind == ALERT_OPEN)
+		return;
+	len = snprintf(topic, sizeof(topic), PUB_ALERT "%s", ev->cls);
+	if (len < 0 || (size_t)len >= sizeof(topic)) {
+		p->dropped++;
+		return;
+	}
+	p->seq++;
+	h = pub_head(p);
+	payload = json_msg_alert(&h, ev);
+	pub_send(p, topic, payload);
+	free(payload);
 }
 
 void

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "agg.h"
+#include "alert.h"
 #include "stats.h"
 
 #define WIRE_VERSION		1
@@ -68,6 +69,17 @@ const char	*pub_run(const struct pub *);
  * messages are kept in the history too.
  */
 void		 pub_send_minute(struct pub *, const struct agg_minute *);
+/*
+ * A collector's correction: the whole minute again, counts.<class> and
+ * "minute" with "correction":true, not kept in the history (docs/wire.md).
+ * Rows with no requests and no handshakes are left out as above.
+ */
+void		 pub_send_correction(struct pub *, const struct agg_minute *);
+/*
+ * Publish a surge alert on "alert.<class>" (raised or cleared; ALERT_OPEN
+ * is not sent).  Live only: not kept in the history.
+ */
+void		 pub_send_alert(struct pub *, const struct alert_event *);
 /* Publish a stats message; now_us is the wall clock. */
 void		 pub_send_stats(struct pub *, const struct stats *,
 		    int64_t now_us);

@@ -179,6 +179,39 @@ START_TEST(test_history)
 }
 END_TEST
 
+START_TEST(test_alerts)
+{
+	struct config cfg;
+	char err[ERRCAP];
+
+	ck_assert_int_eq(config_init(&cfg), 0);
+	ck_assert_double_eq(cfg.alerts.multiple, CONFIG_ALERT_MULTIPLE);
+	ck_assert_uint_eq(cfg.alerts.minutes, CONFIG_ALERT_MINUTES);
+	ck_assert_uint_eq(cfg.alerts.clear, CONFIG_ALERT_CLEAR);
+	ck_assert_int_eq(parse(&cfg, "[alerts]\nmultiple = 2.5\nminutes = 5\n"
+	    "min_rate = 0.25\nhalf_life = 60\nwindow = 15\nclear = 20\n"
+	    "warmup = 0\n", err), 0);
+	ck_assert_double_eq(cfg.alerts.multiple, 2.5);
+	ck_assert_uint_eq(cfg.alerts.minutes, 5);
+	ck_assert_double_eq(cfg.alerts.min_rate, 0.25);
+	ck_assert_uint_eq(cfg.alerts.half_life, 60);
+	ck_assert_uint_eq(cfg.alerts.window, 15);
+	ck_assert_uint_eq(cfg.alerts.clear, 20);
+	ck_assert_uint_eq(cfg.alerts.warmup, 0);
+	ck_assert_int_eq(parse(&cfg, "[alerts]\nmultiple = 0.5\nminutes = 0\n"
+	    "window = 61\nhalf_life = 0\nrate = 3\n", err), -1);
+	ck_assert_str_eq(err,
+	    "t.conf:2: multiple must be a number 1..1000\n"
+	    "t.conf:3: minutes must be minutes 1..60\n"
+	    "t.conf:4: window must be minutes 1..60\n"
+	    "t.conf:5: half_life must be minutes 1..10080\n"
+	    "t.conf:6: unknown key 'rate' in [alerts]\n");
+	ck_assert_double_eq(cfg.alerts.multiple, CONFIG_ALERT_MULTIPLE);
+	ck_assert_uint_eq(cfg.alerts.window, CONFIG_ALERT_WINDOW);
+	config_fini(&cfg);
+}
+END_TEST
+
 START_TEST(test_crlf_and_replace)
 {
 	struct config cfg;
@@ -546,6 +579,7 @@ config_suite(void)
 	tcase_add_test(tc, test_good);
 	tcase_add_test(tc, test_crlf_and_replace);
 	tcase_add_test(tc, test_history);
+	tcase_add_test(tc, test_alerts);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_binary_and_long);
 	tcase_add_test(tc, test_many_errors);

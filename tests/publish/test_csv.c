@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "csv.h"
@@ -133,6 +134,55 @@ START_TEST(test_format_minute)
 	ck_assert_str_eq(buf, "0000-00-00T00:00:00Z");
 	csv_format_minute(INT64_MAX, buf);
 	ck_assert_str_eq(buf, "0000-00-00T00:00:00Z");
+}
+END_TEST
+
+/* Local time with its offset; TZ is the process's, set here. */
+START_TEST(test_format_local)
+{
+	char buf[CSV_LOCAL_LEN];
+
+	ck_assert_int_eq(setenv("TZ", "America/Toronto", 1), 0);
+	tzset();
+	csv_format_local(MIN0, buf);
+	ck_assert_str_eq(buf, "2016-11-08T14:00:00-05:00");
+	csv_format_local(1467374400, buf);	/* 2016-07-01T12:00Z, EDT */
+	ck_assert_str_eq(buf, "2016-07-01T08:00:00-04:00");
+	ck_assert_int_eq(setenv("TZ", "Asia/Kolkata", 1), 0);
+	tzset();
+	csv_format_local(MIN0, buf);
+	ck_assert_str_eq(buf, "2016-11-09T00:30:00+05:30");
+	ck_assert_int_eq(setenv("TZ", "UTC", 1), 0);
+	tzset();
+	csv_format_local(MIN0, buf);
+	ck_assert_str_eq(buf, "2016-11-08T19:00:00+00:00");
+	csv_format_local(INT64_MAX, buf);
+	ck_assert_str_eq(buf, "0000-00-00T00:00:00+00:00");
+}
+END_TEST
+
+/* minute_local last; a file of the other header is refused either way. */
+START_TEST(test_local_column)
+{
+	struct csv_out *c;
+	char err[256] = "";
+
+	ck_assert_int_eq(setenv("TZ", "America/Toronto", 1), 0);
+	tzset();
+	c = csv_open_local(path, 1, err, sizeof(err));
+	ck_assert_msg(c != NULL, "csv_open_local: %s", err);
+	write_ok(c, &min1);
+	ck_assert_int_eq(csv_close(c), 0);
+	assert_file(path, CSV_HEADER CSV_LOCAL_COLUMN "\n"
+	    "2016-11-08T19:01:00Z,immigrate,FR,18446744073709551615,1,1,"
+	    "2016-11-08T14:01:00-05:00\n");
+	ck_assert_ptr_null(csv_open(path, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "different header"));
+	ck_assert_int_eq(unlink(path), 0);
+	c = open_ok(path);
+	ck_assert_int_eq(csv_close(c), 0);
+	ck_assert_ptr_null(csv_open_local(path, 1, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "different header"));
 }
 END_TEST
 
@@ -451,6 +501,8 @@ csv_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_format_minute);
+	tcase_add_test(tc, test_format_local);
+	tcase_add_test(tc, test_local_column);
 	tcase_add_test(tc, test_new_file);
 	tcase_add_test(tc, test_append_one_header);
 	tcase_add_test(tc, test_existing_empty_file);
