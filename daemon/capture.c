@@ -84,7 +84,7 @@ capture_open_file(const char *path, const char *filter, char *err,
 		fp = stdin;
 	} else if ((fp = fopen(path, "rb")) == NULL) {
 		snprintf(err, errcap, "%s: %s", path, strerror(errno));
-		*status = errno == ENOENT ? EX_NOINPUT : EX_NOINPUT;
+		*status = EX_NOINPUT;
 		free(c);
 		return NULL;
 	}

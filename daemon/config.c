@@ -57,6 +57,10 @@ struct config_str {
 	size_t		 n;
 };
 
+struct config_parser;
+static void	config_sketch_key(struct config_parser *,
+		    const struct config_str *);
+
 static const char config_other[] = "other";
 
 int
@@ -598,6 +602,8 @@ config_keyval(struct config_parser *cp, const struct config_str *k,
 	case SEC_PUBLISH:
 		if (config_eq(k, "sensor"))
 			config_sensor(cp, v);
+		else if (config_eq(k, "sketch_key"))
+			config_sketch_key(cp, v);
 		else if (!config_eq(k, "history"))
 			config_unknown_key(cp, k, "publish");
 		else if (config_uint(v, CONFIG_HISTORY_MAX, &cfg->history)
@@ -609,6 +615,41 @@ config_keyval(struct config_parser *cp, const struct config_str *k,
 		config_alerts(cp, k, v);
 		break;
 	}
+}
+
+/*
+ * The key of the client-address hash behind distinct-client sketches:
+ * exactly 16 hex digits.  Sensors whose sketches a collector merges share
+ * it; it is a secret, since anyone holding it can test addresses against
+ * a published sketch.
+ */
+static void
+config_sketch_key(struct config_parser *cp, const struct config_str *vp)
+{
+	struct config_str v = *vp;
+	uint64_t key = 0;
+	size_t i;
+	int d;
+
+	for (i = 0; i < v.n && v.n == 16; i++) {
+		char c = v.p[i];
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			break;
+		key = key << 4 | (uint64_t)d;
+	}
+	if (v.n != 16 || i != 16) {
+		config_error(cp, "sketch_key must be 16 hex digits");
+		return;
+	}
+	cp->cfg.sketch_key = key;
+	cp->cfg.has_sketch_key = true;
 }
 
 /* "[name]", optionally followed by a comment. */

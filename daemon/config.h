@@ -16,6 +16,7 @@
  *   [publish]
  *   sensor = web1
  *   history = 86400                           # seconds of minutes kept
+ *   sketch_key = 0123456789abcdef             # shared by merged sensors
  *   [alerts]
  *   multiple = 4        min_rate = 1.5        # see alert.h
  *   minutes = 3         clear = 30
@@ -29,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "addr.h"
 
@@ -85,6 +87,8 @@ struct config {
 	double		 grace;			/* seconds, default 5 */
 	char		*sensor;		/* NULL: host name */
 	unsigned	 history;		/* seconds, snapshot service */
+	uint64_t	 sketch_key;		/* client hash key, if has_ */
+	bool		 has_sketch_key;
 	struct alert_config alerts;
 };
 

@@ -41,7 +41,6 @@
  * last and let every tagged frame through to decode.c.
  */
 #define ETHER_FILTER	"tcp or proto gre or vlan or mpls"
-#define CLIENT_HASH_SEED UINT64_C(0x9e3779b97f4a7c15)
 /*
  * A reload waits this long after SIGHUP before the new rules take over:
  * two capture timeouts, so packets the kernel held when the signal came
@@ -686,6 +685,27 @@ set_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * The key of the client-address hash behind the distinct-client sketches.
+ * Published sketches of small sets hold these hashes, so the key is a
+ * secret: from the configuration when sensors' sketches are to be merged
+ * by a collector, else random for this run.
+ */
+static uint64_t
+client_key(const struct config *cfg, int publishing)
+{
+	uint64_t key;
+
+	if (cfg->has_sketch_key)
+		return cfg->sketch_key;
+	if (getentropy(&key, sizeof(key)) < 0)
+		key = (uint64_t)wall_us() ^ ((uint64_t)getpid() << 32);
+	if (publishing)
+		log_info("no [publish] sketch_key: distinct clients of this "
+		    "run cannot be merged with other sensors' or runs'");
+	return key;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -724,7 +744,7 @@ main(int argc, char **argv)
 		log_info("running as %s", o.user);
 	}
 	if ((d.pl = pipeline_new(&d.rs->cfg, &o.flow, d.rs->geo, csv, d.pub,
-	    CLIENT_HASH_SEED)) == NULL)
+	    client_key(&d.rs->cfg, o.publish != NULL))) == NULL)
 		fatal(EX_OSERR, "pipeline");
 	pipeline_set_alertcsv(d.pl, acsv);
 	set_signals();

@@ -7,7 +7,7 @@ pkgs=(
 	build-essential cmake pkg-config git ca-certificates
 	libpcap-dev libmaxminddb-dev libzmq3-dev libjansson-dev check
 	libmaxmind-db-writer-perl mmdb-bin clang libclang-rt-14-dev valgrind time
-	iproute2 curl procps python3 python3-zmq gnuplot-nox
+	iproute2 curl procps python3 python3-zmq gnuplot-nox tshark
 	systemd		# systemd-analyze: the units' verify and security tests
 )
 # npm fetches the default GeoIP database; keep an existing Node.js.

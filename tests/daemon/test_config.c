@@ -155,6 +155,27 @@ START_TEST(test_good)
 END_TEST
 
 /* [publish] history: seconds of minutes kept for snapshots, 0 keeps none. */
+START_TEST(test_sketch_key)
+{
+	struct config cfg;
+	char err[ERRCAP];
+
+	ck_assert_int_eq(config_init(&cfg), 0);
+	ck_assert(!cfg.has_sketch_key);
+	ck_assert_int_eq(parse(&cfg, "[publish]\nsketch_key = "
+	    "0123456789abcDEF\n", err), 0);
+	ck_assert(cfg.has_sketch_key);
+	ck_assert_uint_eq(cfg.sketch_key, UINT64_C(0x0123456789abcdef));
+	ck_assert_int_eq(parse(&cfg, "[publish]\nsketch_key = 0123\n", err),
+	    -1);
+	ck_assert_str_eq(err, "t.conf:2: sketch_key must be 16 hex digits\n");
+	ck_assert(!cfg.has_sketch_key);
+	ck_assert_int_eq(parse(&cfg, "[publish]\nsketch_key = "
+	    "0123456789abcdeg\n", err), -1);
+	config_fini(&cfg);
+}
+END_TEST
+
 START_TEST(test_history)
 {
 	struct config cfg;
@@ -579,6 +600,7 @@ config_suite(void)
 	tcase_add_test(tc, test_good);
 	tcase_add_test(tc, test_crlf_and_replace);
 	tcase_add_test(tc, test_history);
+	tcase_add_test(tc, test_sketch_key);
 	tcase_add_test(tc, test_alerts);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_binary_and_long);

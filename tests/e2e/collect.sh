@@ -24,7 +24,10 @@ cleanup() {
 trap cleanup EXIT
 
 db=$src/tests/data/geo-iplocdb.mmdb
-conf=$src/docs/originstatd.conf.example
+# Sensors whose sketches are merged share the client-hash key.
+conf=$tmp/originstatd.conf
+{ cat "$src/docs/originstatd.conf.example"
+  printf '\n[publish]\nsketch_key = 0123456789abcdef\n'; } > "$conf"
 os=$bin/originstat
 
 dump() {

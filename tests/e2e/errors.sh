@@ -31,6 +31,8 @@ head -c $((size / 2 + 7)) "$tmp/ok.pcap" > "$tmp/cut.pcap"
 head -c 1000 /dev/urandom > "$tmp/junk.pcap"
 head -c 100 "$db" > "$tmp/cut.mmdb"
 printf '[rules]\neta = \nbad line\n[nosuch]\n[aggregate]\ngrace = -3\n' > "$tmp/bad.conf"
+: > "$tmp/empty.pcap"; : > "$tmp/empty.mmdb"
+printf '[geoip]\ndatabase = %s\n' "$tmp/nosuch.mmdb" > "$tmp/nodb.conf"
 
 expect 64 'exactly one of'      -- "$d"
 expect 64 'unexpected argument' -- "$d" -r "$tmp/ok.pcap" extra
@@ -44,6 +46,9 @@ grep -q 'bad.conf:3:' "$tmp/err" && grep -q 'bad.conf:4:' "$tmp/err" &&
 expect 66 'nosuch.conf'         -- "$d" -r "$tmp/ok.pcap" -c "$tmp/nosuch.conf"
 expect 66 'nosuch.mmdb'         -- "$d" -r "$tmp/ok.pcap" --geoip "$tmp/nosuch.mmdb"
 expect 65 'cut.mmdb'            -- "$d" -r "$tmp/ok.pcap" --geoip "$tmp/cut.mmdb"
+expect 65 'empty.mmdb'          -- "$d" -r "$tmp/ok.pcap" --geoip "$tmp/empty.mmdb"
+expect 66 'nosuch.mmdb'         -- "$d" -r "$tmp/ok.pcap" -c "$tmp/nodb.conf"
+expect 65 'empty.pcap'          -- "$d" -r "$tmp/empty.pcap"
 expect 73 'nodir/x.csv'         -- "$d" -r "$tmp/ok.pcap" --csv "$tmp/nodir/x.csv"
 expect 69 'tcp://256'           -- "$d" -r "$tmp/ok.pcap" --publish tcp://256.1.1.1:1
 expect 64 'filter'              -- "$d" -r "$tmp/ok.pcap" --filter 'tcp and and'
