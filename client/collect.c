@@ -107,6 +107,8 @@ struct collect {
 	int64_t			 stats_ms;
 	struct pub		*pub;
 	struct csv_out		*csv;
+	struct curve_client	 cc;		/* to the sensors */
+	struct curve_server	 cs;		/* of --publish */
 
 	pthread_mutex_t		 lock;
 	struct collect_minute	*queue, *queue_tail;
@@ -178,6 +180,12 @@ collect_usage(FILE *fp)
 	    "                          (default \"collector\")\n"
 	    "  -i, --stats-interval S  seconds between stats messages\n"
 	    "                          (default 5)\n"
+	    "      --curve-server-key KEY  CurveZMQ: the sensors' public\n"
+	    "                          key, Z85 or a file holding it\n"
+	    "      --curve-key FILE    CurveZMQ: our secret key file, to\n"
+	    "                          the sensors\n"
+	    "      --curve-secret FILE CurveZMQ on --publish: its secret key\n"
+	    "      --curve-allow FILE  and the subscribers' public keys\n"
 	    "  -h, --help              this text\n"
 	    "\n"
 	    "It runs until SIGINT or SIGTERM, then publishes the minutes\n"
@@ -812,6 +820,8 @@ struct collect_args {
 	const char	*sensor;
 	double		 timeout;
 	double		 stats;
+	const char	*curve_server_key, *curve_key;	/* to sensors */
+	const char	*curve_secret, *curve_allow;	/* of --publish */
 };
 
 static int
@@ -851,6 +861,33 @@ collect_add_sensor(struct collect *c, const char *ep)
 	return 0;
 }
 
+/* The CurveZMQ options: keys to the sensors, and of --publish. */
+static int
+collect_parse_curve(struct collect *c, const struct collect_args *a)
+{
+	const struct curve_client *cc;
+	unsigned i;
+	int rc;
+
+	if ((a->curve_secret == NULL) != (a->curve_allow == NULL) ||
+	    (a->curve_secret != NULL && a->publish == NULL)) {
+		fprintf(stderr, "%s: --curve-secret and --curve-allow go "
+		    "together, with --publish\n", c->prog);
+		return EX_USAGE;
+	}
+	if (a->curve_secret != NULL && !curve_available()) {
+		fprintf(stderr, "%s: this libzmq was built without CurveZMQ "
+		    "(zmq_has(\"curve\") is false)\n", c->prog);
+		return EX_UNAVAILABLE;
+	}
+	if ((rc = sub_curve_load(c->prog, a->curve_server_key, a->curve_key,
+	    &c->cc, &cc)) != 0)
+		return rc;
+	for (i = 0; i < c->nsensors; i++)
+		c->sensors[i].opts.curve = cc;
+	return 0;
+}
+
 static int
 collect_parse(struct collect *c, struct collect_args *a, int argc,
     char *argv[])
@@ -858,6 +895,10 @@ collect_parse(struct collect *c, struct collect_args *a, int argc,
 	static const struct option longopts[] = {
 		{ "connect",		required_argument,	NULL, 'c' },
 		{ "csv",		required_argument,	NULL, 'o' },
+		{ "curve-allow",	required_argument,	NULL, 'A' },
+		{ "curve-key",		required_argument,	NULL, 'K' },
+		{ "curve-secret",	required_argument,	NULL, 'X' },
+		{ "curve-server-key",	required_argument,	NULL, 'S' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "publish",		required_argument,	NULL, 'p' },
 		{ "sensor",		required_argument,	NULL, 'n' },
@@ -876,6 +917,18 @@ collect_parse(struct collect *c, struct collect_args *a, int argc,
 			break;
 		case 'o':
 			a->csv = optarg;
+			break;
+		case 'A':
+			a->curve_allow = optarg;
+			break;
+		case 'K':
+			a->curve_key = optarg;
+			break;
+		case 'X':
+			a->curve_secret = optarg;
+			break;
+		case 'S':
+			a->curve_server_key = optarg;
 			break;
 		case 'h':
 			collect_usage(stdout);
@@ -906,7 +959,7 @@ collect_parse(struct collect *c, struct collect_args *a, int argc,
 		collect_usage(stderr);
 		return EX_USAGE;
 	}
-	return 0;
+	return collect_parse_curve(c, a);
 bad:
 	fprintf(stderr, "%s: %s: not a number of seconds in (0, 86400]\n",
 	    c->prog, optarg);
@@ -918,6 +971,7 @@ collect_open(struct collect *c, const struct collect_args *a)
 {
 	struct pub_config pc;
 	char err[512];
+	int rc;
 
 	if (a->csv != NULL && (c->csv = csv_open(a->csv, err,
 	    sizeof(err))) == NULL) {
@@ -926,6 +980,14 @@ collect_open(struct collect *c, const struct collect_args *a)
 	}
 	if (a->publish != NULL) {
 		pub_config_default(&pc, a->publish, a->sensor);
+		if (a->curve_secret != NULL) {
+			if ((rc = curve_server_load(&c->cs, a->curve_secret,
+			    a->curve_allow, err, sizeof(err))) != 0) {
+				fprintf(stderr, "%s: %s\n", c->prog, err);
+				return rc;
+			}
+			pc.curve = &c->cs;
+		}
 		if ((c->pub = pub_new(&pc, err, sizeof(err))) == NULL) {
 			fprintf(stderr, "%s: %s\n", c->prog, err);
 			return EX_UNAVAILABLE;
@@ -943,7 +1005,8 @@ collect_open(struct collect *c, const struct collect_args *a)
 int
 collect_main(int argc, char *argv[])
 {
-	struct collect_args a = { NULL, NULL, "collector", 30, 5 };
+	struct collect_args a = { NULL, NULL, "collector", 30, 5,
+	    NULL, NULL, NULL, NULL };
 	struct collect *c;
 	struct sigaction sa;
 	int rc;
@@ -978,6 +1041,7 @@ done:
 	if (c->csv != NULL && csv_close(c->csv) == -1 && rc == 0)
 		rc = EX_IOERR;
 	pub_free(c->pub);
+	curve_server_fini(&c->cs);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	return rc;

@@ -45,6 +45,7 @@
 struct csvout {
 	const char	*prog;
 	const char	*pattern;	/* --out */
+	const struct curve_client *curve;	/* or NULL */
 	int		 fd;		/* -1: none open */
 	int		 is_stdout;
 	int		 regular;
@@ -79,6 +80,9 @@ csvout_usage(FILE *fp)
 	    "  -s, --snapshot EP   the daemon's snapshot service (default: as\n"
 	    "                      the daemon announces it, or port + 1,\n"
 	    "                      PATH.snapshot for ipc://)\n"
+	    "      --curve-server-key KEY  CurveZMQ: the daemon's public key,\n"
+	    "                      Z85 or a file holding it (OUT.pub)\n"
+	    "      --curve-key FILE    CurveZMQ: our secret key file (OUT.key)\n"
 	    "  -h, --help          this text\n"
 	    "\n"
 	    "Restarted, it appends after the last minute already in the\n"
@@ -585,6 +589,7 @@ csvout_run(struct csvout *c, const char *connect, const char *snapshot)
 	o.prog = c->prog;
 	o.connect = connect;
 	o.snapshot = snapshot;
+	o.curve = c->curve;
 	o.on_minute = csvout_minute;
 	o.arg = c;
 	o.stop = &csvout_stop;
@@ -598,14 +603,18 @@ csvout_main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "connect",	required_argument,	NULL,	'c' },
+		{ "curve-key",	required_argument,	NULL,	'K' },
+		{ "curve-server-key", required_argument, NULL,	'S' },
 		{ "help",	no_argument,		NULL,	'h' },
 		{ "out",	required_argument,	NULL,	'o' },
 		{ "snapshot",	required_argument,	NULL,	's' },
 		{ NULL,		0,			NULL,	0 },
 	};
 	struct csvout	 c;
+	struct curve_client cc;
 	const char	*connect = NULL, *snapshot = NULL;
-	int		 ch;
+	const char	*server_key = NULL, *key = NULL;
+	int		 ch, rc;
 
 	memset(&c, 0, sizeof(c));
 	c.prog = "originstat csv";
@@ -625,6 +634,12 @@ csvout_main(int argc, char *argv[])
 		case 's':
 			snapshot = optarg;
 			break;
+		case 'K':
+			key = optarg;
+			break;
+		case 'S':
+			server_key = optarg;
+			break;
 		default:
 			csvout_usage(stderr);
 			return EX_USAGE;
@@ -637,5 +652,8 @@ csvout_main(int argc, char *argv[])
 		csvout_usage(stderr);
 		return EX_USAGE;
 	}
+	if ((rc = sub_curve_load(c.prog, server_key, key, &cc,
+	    &c.curve)) != 0)
+		return rc;
 	return csvout_run(&c, connect, snapshot);
 }

@@ -13,6 +13,7 @@
 
 #include "collect.h"
 #include "csvout.h"
+#include "curve.h"
 #include "report.h"
 #include "summary.h"
 #include "tail.h"
@@ -27,11 +28,51 @@ struct command {
 	const char	*about;
 };
 
+/*
+ * originstat keygen OUT: a CurveZMQ key pair in OUT.key and OUT.pub
+ * (docs/wire.md, "Private streams").  Small enough to live here.
+ */
+static int
+keygen_main(int argc, char *argv[])
+{
+	char err[1024];
+	int rc;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		printf("usage: originstat keygen OUT\n\n"
+		    "Write a new CurveZMQ key pair: OUT.key, the secret key\n"
+		    "(mode 0600), and OUT.pub, the public key, each one line\n"
+		    "of 40 Z85 characters.  Existing files are never\n"
+		    "overwritten.  Exit status: 0, 64 usage, 69 no CurveZMQ\n"
+		    "in libzmq, 73 cannot create a file.\n");
+		return EX_OK;
+	}
+	if (argc != 2 || argv[1][0] == '-' || argv[1][0] == '\0') {
+		fprintf(stderr, "usage: originstat keygen OUT\n");
+		return EX_USAGE;
+	}
+	if (!curve_available()) {
+		fprintf(stderr, "%s: this libzmq was built without CurveZMQ "
+		    "(zmq_has(\"curve\") is false)\n", argv[0]);
+		return EX_UNAVAILABLE;
+	}
+	if ((rc = curve_keygen(argv[1], err, sizeof(err))) != 0) {
+		fprintf(stderr, "%s: %s\n", argv[0], err);
+		return rc;
+	}
+	printf("%s.key: secret key (keep it private)\n"
+	    "%s.pub: public key\n", argv[1], argv[1]);
+	return EX_OK;
+}
+
 static const struct command commands[] = {
 	{ "collect", collect_main,
 	    "merge several originstatd sensors into one stream" },
 	{ "csv", csvout_main,
 	    "write an originstatd's CSV from its ZeroMQ stream" },
+	{ "keygen", keygen_main,
+	    "write a CurveZMQ key pair for a private stream" },
 	{ "report", report_main,
 	    "chart and hourly table of an originstatd CSV file" },
 	{ "summary", summary_main,

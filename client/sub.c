@@ -50,9 +50,13 @@
 #define SUB_RUN_MAX		64
 #define SUB_TOPIC_MAX		256
 #define SUB_DRAIN		1000	/* messages read per wakeup, socket */
+#define SUB_SILENT_MS		15000	/* nothing came: say why it may be */
 #define SUB_MON_EVENTS		(ZMQ_EVENT_CONNECTED | \
 				    ZMQ_EVENT_DISCONNECTED | \
-				    ZMQ_EVENT_CONNECT_RETRIED)
+				    ZMQ_EVENT_CONNECT_RETRIED | \
+				    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | \
+				    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | \
+				    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
 
 /* A live message kept while a snapshot is on its way. */
 struct sub_kept {
@@ -103,6 +107,9 @@ struct sub {
 	size_t			 npend;
 
 	int			 connected;	/* SUB has a connection */
+	int64_t			 silent_at;	/* no message yet: hint then */
+	int			 heard;		/* a message came */
+	int			 hs_said;	/* handshake failure told */
 	int			 rc;		/* on_minute's, to return */
 };
 
@@ -170,10 +177,44 @@ sub_setopt(void *sock, int opt, int val)
 	return zmq_setsockopt(sock, opt, &val, sizeof(val));
 }
 
-/* Options common to both sockets: reconnection, heartbeats, no linger. */
-static int
-sub_sockopts(void *sock, const char *ep)
+int
+sub_curve_load(const char *prog, const char *server_key, const char *key_file,
+    struct curve_client *c, const struct curve_client **out)
 {
+	char err[1024];
+	int rc;
+
+	*out = NULL;
+	if (server_key == NULL && key_file == NULL)
+		return 0;
+	if (server_key == NULL || key_file == NULL) {
+		fprintf(stderr, "%s: --curve-server-key and --curve-key go "
+		    "together\n", prog);
+		return EX_USAGE;
+	}
+	if (!curve_available()) {
+		fprintf(stderr, "%s: this libzmq was built without CurveZMQ "
+		    "(zmq_has(\"curve\") is false)\n", prog);
+		return EX_UNAVAILABLE;
+	}
+	if ((rc = curve_client_load(c, server_key, key_file, err,
+	    sizeof(err))) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+/*
+ * Options common to both sockets: reconnection, heartbeats, no linger,
+ * CurveZMQ keys.
+ */
+static int
+sub_sockopts(void *sock, const char *ep, const struct curve_client *cc)
+{
+	if (cc != NULL && curve_client_apply(sock, cc) == -1)
+		return -1;
 	if (sub_setopt(sock, ZMQ_RECONNECT_IVL, SUB_IVL_MIN_MS) == -1 ||
 	    sub_setopt(sock, ZMQ_RECONNECT_IVL_MAX, SUB_IVL_MAX_MS) == -1 ||
 	    sub_setopt(sock, ZMQ_HEARTBEAT_IVL, SUB_HEARTBEAT_MS) == -1 ||
@@ -195,7 +236,7 @@ sub_snap_open(struct sub *s)
 		zmq_close(s->snap);
 	s->nsnap++;
 	if ((s->snap = zmq_socket(s->ctx, ZMQ_DEALER)) == NULL ||
-	    sub_sockopts(s->snap, s->snap_ep) == -1 ||
+	    sub_sockopts(s->snap, s->snap_ep, s->o->curve) == -1 ||
 	    /* Requests go out only on a live connection, never queued. */
 	    sub_setopt(s->snap, ZMQ_IMMEDIATE, 1) == -1 ||
 	    /* A snapshot can be 24 hours of minutes: take it all. */
@@ -220,7 +261,7 @@ sub_open(struct sub *s)
 	}
 	snprintf(mon, sizeof(mon), "inproc://originstat-sub-monitor-%p",
 	    (void *)s);
-	if (sub_sockopts(s->sub, s->o->connect) == -1 ||
+	if (sub_sockopts(s->sub, s->o->connect, s->o->curve) == -1 ||
 	    sub_setopt(s->sub, ZMQ_RCVHWM, SUB_RCVHWM) == -1 ||
 	    zmq_setsockopt(s->sub, ZMQ_SUBSCRIBE, "", 0) == -1 ||
 	    zmq_socket_monitor(s->sub, mon, SUB_MON_EVENTS) == -1 ||
@@ -776,6 +817,44 @@ sub_read_snapshot(struct sub *s)
 /* ---------------------------------------------------------------- */
 /* Connection events                                                */
 
+/*
+ * libzmq retries a refused handshake silently and forever; say once why
+ * nothing may come, for a client with keys and for one without.
+ */
+static void
+sub_handshake_failed(struct sub *s, const char *ep, uint16_t event)
+{
+	if (s->hs_said)
+		return;
+	s->hs_said = 1;
+	if (s->o->curve == NULL)
+		sub_say(s, "%s: handshake failed; the server may require "
+		    "CurveZMQ (--curve-server-key, --curve-key)", ep);
+	else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+		sub_say(s, "%s: handshake refused; is our public key %s on "
+		    "the server's --curve-allow list?", ep, s->o->curve->public);
+	else
+		sub_say(s, "%s: CurveZMQ handshake failed; is the server key "
+		    "right, and does the server use CurveZMQ?", ep);
+}
+
+/* Nothing at all came for SUB_SILENT_MS: the daemon sends stats often. */
+static void
+sub_check_silent(struct sub *s, int64_t now)
+{
+	if (s->heard || now < s->silent_at)
+		return;
+	s->heard = 1;	/* said once */
+	if (s->o->curve == NULL)
+		sub_say(s, "%s: nothing received in %d s; if the server "
+		    "requires CurveZMQ, give --curve-server-key and "
+		    "--curve-key", s->o->connect, SUB_SILENT_MS / 1000);
+	else
+		sub_say(s, "%s: nothing received in %d s; is our key on the "
+		    "server's --curve-allow list, and the server key right?",
+		    s->o->connect, SUB_SILENT_MS / 1000);
+}
+
 static void
 sub_read_monitor(struct sub *s)
 {
@@ -806,6 +885,11 @@ sub_read_monitor(struct sub *s)
 				if (sub_snap_open(s) == -1)
 					s->want = 0;
 			}
+			break;
+		case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+			sub_handshake_failed(s, ep, event);
 			break;
 		case ZMQ_EVENT_CONNECT_RETRIED:
 			sub_say(s, "%s: not reachable; retrying in %.1f s", ep,
@@ -880,12 +964,15 @@ sub_loop(struct sub *s)
 			sub_read_monitor(s);
 		if (it[1].revents & ZMQ_POLLIN)
 			sub_read_snapshot(s);
+		if ((it[0].revents | it[1].revents) & ZMQ_POLLIN)
+			s->heard = 1;
 		if (it[0].revents & ZMQ_POLLIN)
 			sub_read_live(s);
 		now = sub_now_ms();
 		if (s->inflight && now >= s->deadline)
 			sub_backoff(s, "no reply");
 		sub_check_waiting(s, now);
+		sub_check_silent(s, now);
 	}
 }
 
@@ -900,6 +987,7 @@ sub_run(const struct sub_opts *o)
 	s.last = o->after;
 	s.want = 1;
 	s.backoff = SUB_IVL_MIN_MS;
+	s.silent_at = sub_now_ms() + SUB_SILENT_MS;
 	if (o->snapshot != NULL) {
 		s.snap_given = 1;
 		rc = snprintf(s.snap_ep, sizeof(s.snap_ep), "%s", o->snapshot);

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "curve.h"
+
 #define SUB_CLASS_MAX	63	/* bytes in a class name (wire: 31) */
 #define SUB_CC_MAX	15	/* bytes in a country code (wire: 2) */
 #define SUB_EP_MAX	512	/* bytes in an endpoint */
@@ -48,6 +50,8 @@ struct sub_opts {
 	const char	*prog;		/* "originstat csv", for messages */
 	const char	*connect;	/* the daemon's PUB endpoint */
 	const char	*snapshot;	/* NULL: derived, or as announced */
+	/* NULL: plain; else CurveZMQ on both sockets (docs/wire.md). */
+	const struct curve_client *curve;
 	int64_t		 after;		/* deliver minutes after this one */
 	/*
 	 * Called once per complete minute with minute_ts > after, in
@@ -68,6 +72,18 @@ struct sub_opts {
  * message on stderr.
  */
 int	sub_run(const struct sub_opts *);
+
+/*
+ * The --curve-server-key and --curve-key options of a subcommand: neither
+ * (*out = NULL), or both, loaded into c (*out = c).  0, or a sysexits
+ * status with a message on stderr naming prog: EX_USAGE for one without
+ * the other, EX_UNAVAILABLE if libzmq has no CurveZMQ, else as
+ * curve_client_load.
+ */
+int	sub_curve_load(const char *prog, const char *server_key,
+	    const char *key_file, struct curve_client *c,
+	    const struct curve_client **out)
+	    __attribute__((warn_unused_result));
 
 /*
  * The snapshot endpoint by the documented convention: tcp://HOST:PORT ->

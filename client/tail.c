@@ -56,6 +56,7 @@ struct tail {
 	const char	*prog;
 	const char	*connect;
 	const char	*only;		/* --class, or NULL */
+	const struct curve_client *curve;	/* or NULL */
 	int		 tty;
 	size_t		 nshow;		/* minutes on screen */
 	struct tail_min	*ring;		/* last nshow minutes */
@@ -89,6 +90,9 @@ tail_usage(FILE *fp)
 	    "  -s, --snapshot EP   the daemon's snapshot service (default: as\n"
 	    "                      announced, or port + 1, PATH.snapshot)\n"
 	    "  -n, --minutes N     minutes on the terminal (default %d)\n"
+	    "      --curve-server-key KEY  CurveZMQ: the daemon's public key,\n"
+	    "                      Z85 or a file holding it (OUT.pub)\n"
+	    "      --curve-key FILE    CurveZMQ: our secret key file (OUT.key)\n"
 	    "  -h, --help          this text\n"
 	    "\n"
 	    "Runs until SIGINT or SIGTERM, reconnecting whenever the daemon\n"
@@ -347,6 +351,7 @@ tail_run(struct tail *t, const char *snapshot)
 	o.prog = t->prog;
 	o.connect = t->connect;
 	o.snapshot = snapshot;
+	o.curve = t->curve;
 	o.after = SUB_NONE;
 	o.on_minute = tail_minute;
 	o.on_synced = tail_synced;
@@ -365,14 +370,17 @@ tail_main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "class",	required_argument,	NULL,	'C' },
 		{ "connect",	required_argument,	NULL,	'c' },
+		{ "curve-key",	required_argument,	NULL,	'K' },
+		{ "curve-server-key", required_argument, NULL,	'S' },
 		{ "help",	no_argument,		NULL,	'h' },
 		{ "minutes",	required_argument,	NULL,	'n' },
 		{ "snapshot",	required_argument,	NULL,	's' },
 		{ NULL,		0,			NULL,	0 },
 	};
 	struct tail	 t;
-	const char	*snapshot = NULL;
-	int		 ch;
+	struct curve_client cc;
+	const char	*snapshot = NULL, *server_key = NULL, *key = NULL;
+	int		 ch, rc;
 
 	memset(&t, 0, sizeof(t));
 	t.prog = "originstat tail";
@@ -400,6 +408,12 @@ tail_main(int argc, char *argv[])
 		case 's':
 			snapshot = optarg;
 			break;
+		case 'K':
+			key = optarg;
+			break;
+		case 'S':
+			server_key = optarg;
+			break;
 		default:
 			tail_usage(stderr);
 			return EX_USAGE;
@@ -410,5 +424,8 @@ tail_main(int argc, char *argv[])
 		tail_usage(stderr);
 		return EX_USAGE;
 	}
+	if ((rc = sub_curve_load(t.prog, server_key, key, &cc,
+	    &t.curve)) != 0)
+		return rc;
 	return tail_run(&t, snapshot);
 }

@@ -26,6 +26,7 @@
 #define CONFIG_CACHE_MAX	16777216u
 #define CONFIG_GRACE_MAX	3600u
 #define CONFIG_SHOW		60	/* bytes of a value in a message */
+#define CONFIG_MSG_MAX		(4 * 256)	/* a message, escaped */
 #define CONFIG_MULTIPLE_MAX	1000u
 #define CONFIG_MIN_RATE_MAX	100000000u	/* hits per minute */
 
@@ -49,6 +50,12 @@ struct config_parser {
 	char		*err;
 	size_t		 errcap, errlen;
 	unsigned	 nerr;
+	unsigned	 omitted;	/* errors that did not fit in err */
+	char		 last[CONFIG_MSG_MAX]; /* last message, escaped */
+	size_t		 lastoff;	/* where its line starts in err */
+	unsigned	 lastline, repeats; /* its line, identical ones after */
+	unsigned	 lastto;	/* line of the last identical one */
+	int		 lastshown;	/* it fit in err */
 };
 
 /* A (pointer, length) piece of the configuration text. */
@@ -108,29 +115,136 @@ config_reset(struct config *cfg)
 		config_fini(cfg);
 }
 
-/* Append "name:line: message\n" to the error buffer, truncating safely. */
+/*
+ * Copy s to dst[cap] with every byte outside 0x20..0x7e as \xHH: a value
+ * echoed from the file must not move the cursor, ring the terminal or
+ * forge a line in a log.
+ */
+static void
+config_escape(char *dst, size_t cap, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	unsigned char c;
+
+	for (; *s != '\0' && o + 5 < cap; s++) {
+		c = (unsigned char)*s;
+		if (c >= 0x20 && c <= 0x7e) {
+			dst[o++] = (char)c;
+			continue;
+		}
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[c >> 4];
+		dst[o++] = hex[c & 0xf];
+	}
+	if (cap > 0)
+		dst[o < cap ? o : cap - 1] = '\0';
+}
+
+/*
+ * Put "name:line: msg\n" (with " (N times, to line L)" for repeats) at
+ * offset off of the error buffer, if the whole line fits.  0 or -1.
+ */
+static int
+config_put(struct config_parser *cp, size_t off, unsigned line,
+    const char *msg, unsigned repeats, unsigned to)
+{
+	char name[256];
+	int len;
+
+	if (cp->err == NULL || off + 1 >= cp->errcap)
+		return -1;
+	config_escape(name, sizeof(name), cp->name);
+	if (repeats == 0)
+		len = snprintf(cp->err + off, cp->errcap - off, "%s:%u: %s\n",
+		    name, line, msg);
+	else
+		len = snprintf(cp->err + off, cp->errcap - off,
+		    "%s:%u: %s (%u times, to line %u)\n", name, line, msg,
+		    repeats + 1, to);
+	if (len < 0 || (size_t)len >= cp->errcap - off) {
+		cp->err[off] = '\0';
+		return -1;
+	}
+	cp->errlen = off + (size_t)len;
+	return 0;
+}
+
+/* The last message's repeats: into its line, or counted as omitted. */
+static void
+config_error_repeats(struct config_parser *cp)
+{
+	if (cp->repeats == 0)
+		return;
+	if (!cp->lastshown || config_put(cp, cp->lastoff, cp->lastline,
+	    cp->last, cp->repeats, cp->lastto) == -1) {
+		if (cp->lastshown)	/* the line as it was */
+			(void)config_put(cp, cp->lastoff, cp->lastline,
+			    cp->last, 0, 0);
+		cp->omitted += cp->repeats;
+	}
+	cp->repeats = 0;
+}
+
+/*
+ * Report an error on the current line.  Whole lines only: once one does
+ * not fit, it and all later ones are counted for config_error_end.  The
+ * same message on the lines that follow (over the rule limit, say) is
+ * one line with a count.
+ */
 static void __attribute__((format(printf, 2, 3)))
 config_error(struct config_parser *cp, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], esc[CONFIG_MSG_MAX];
 	va_list ap;
-	int len;
 
 	cp->nerr++;
-	if (cp->err == NULL || cp->errcap == 0 ||
-	    cp->errlen + 1 >= cp->errcap)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	len = snprintf(cp->err + cp->errlen, cp->errcap - cp->errlen,
-	    "%s:%u: %s\n", cp->name, cp->line, msg);
-	if (len < 0)
+	config_escape(esc, sizeof(esc), msg);
+	if (cp->nerr > 1 && strcmp(esc, cp->last) == 0) {
+		cp->repeats++;
+		cp->lastto = cp->line;
 		return;
-	if ((size_t)len >= cp->errcap - cp->errlen)
-		cp->errlen = cp->errcap - 1;
-	else
-		cp->errlen += (size_t)len;
+	}
+	config_error_repeats(cp);
+	memcpy(cp->last, esc, sizeof(esc));
+	cp->lastoff = cp->errlen;
+	cp->lastline = cp->line;
+	cp->lastshown = cp->omitted == 0 &&
+	    config_put(cp, cp->errlen, cp->line, esc, 0, 0) == 0;
+	if (!cp->lastshown)
+		cp->omitted++;
+}
+
+/*
+ * After the last line: pending repeats, then "... and N more errors" for
+ * those that did not fit, taking back whole lines to make room for it.
+ */
+static void
+config_error_end(struct config_parser *cp)
+{
+	char tail[64];
+	size_t n;
+
+	config_error_repeats(cp);
+	if (cp->omitted == 0 || cp->err == NULL || cp->errcap == 0)
+		return;
+	for (;;) {
+		n = (size_t)snprintf(tail, sizeof(tail),
+		    "... and %u more error%s\n", cp->omitted,
+		    cp->omitted == 1 ? "" : "s");
+		if (cp->errlen == 0 || cp->errlen + n < cp->errcap)
+			break;
+		/* Take back the last whole line. */
+		cp->errlen--;
+		while (cp->errlen > 0 && cp->err[cp->errlen - 1] != '\n')
+			cp->errlen--;
+		cp->omitted++;
+	}
+	snprintf(cp->err + cp->errlen, cp->errcap - cp->errlen, "%s", tail);
 }
 
 /* Shown length of a value in a message. */
@@ -774,6 +888,7 @@ config_parse(struct config *cfg, const char *text, size_t len,
 		text = nl + 1;
 	}
 	if (cp.nerr > 0) {
+		config_error_end(&cp);
 		config_fini(&cp.cfg);
 		config_reset(cfg);
 		return -1;

@@ -56,6 +56,7 @@ struct options {
 	const char	*rfile, *iface, *filter, *config, *geoip;
 	const char	*csv, *publish, *snapshot, *sensor, *user;
 	const char	*alerts_csv, *tz;
+	const char	*curve_secret, *curve_allow;	/* key files */
 	long		 history;	/* seconds; -1: from the config */
 	long		 linger;	/* seconds after the end of -r */
 	int		 verbose;
@@ -70,6 +71,7 @@ struct daemon {
 	struct capture		*cap;
 	struct pipeline		*pl;
 	struct pub		*pub;
+	struct curve_server	 curve;		/* pub's keys, if any */
 	struct ruleset		*rs;		/* in force */
 	struct ruleset		*pending;	/* in force from swap_at */
 	struct notify		 notify;
@@ -104,6 +106,11 @@ usage(FILE *fp)
 "      --history SECONDS  minutes kept for snapshots (default 86400)\n"
 "      --linger SECONDS   with -r: serve snapshots and stats that long after\n"
 "                         the end of the file, then exit\n"
+"      --curve-secret FILE\n"
+"                         CurveZMQ: encrypt --publish and --snapshot with the\n"
+"                         secret key in FILE (originstat keygen)\n"
+"      --curve-allow FILE public keys of the subscribers allowed, one a line;\n"
+"                         required with --curve-secret\n"
 "      --sensor NAME      sensor name in published messages (default: host name)\n"
 "      --max-flows N      TCP connections tracked at once (default %d)\n"
 "      --head-limit BYTES longest request head kept across segments (default %d)\n"
@@ -157,7 +164,7 @@ parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_FILTER = 256, O_GEOIP, O_CSV, O_PUBLISH, O_SENSOR,
 	    O_MAXFLOWS, O_HEAD, O_STATS, O_BUF, O_SNAPSHOT, O_HISTORY,
-	    O_LINGER, O_ALERTS_CSV, O_TZ };
+	    O_LINGER, O_ALERTS_CSV, O_TZ, O_CURVE_SECRET, O_CURVE_ALLOW };
 	static const struct option longopts[] = {
 		{ "read", required_argument, NULL, 'r' },
 		{ "interface", required_argument, NULL, 'i' },
@@ -172,6 +179,8 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "linger", required_argument, NULL, O_LINGER },
 		{ "alerts-csv", required_argument, NULL, O_ALERTS_CSV },
 		{ "tz", required_argument, NULL, O_TZ },
+		{ "curve-secret", required_argument, NULL, O_CURVE_SECRET },
+		{ "curve-allow", required_argument, NULL, O_CURVE_ALLOW },
 		{ "max-flows", required_argument, NULL, O_MAXFLOWS },
 		{ "head-limit", required_argument, NULL, O_HEAD },
 		{ "stats-interval", required_argument, NULL, O_STATS },
@@ -204,6 +213,8 @@ parse_args(int argc, char **argv, struct options *o)
 		case O_SNAPSHOT: o->snapshot = optarg; break;
 		case O_ALERTS_CSV: o->alerts_csv = optarg; break;
 		case O_TZ: o->tz = optarg; break;
+		case O_CURVE_SECRET: o->curve_secret = optarg; break;
+		case O_CURVE_ALLOW: o->curve_allow = optarg; break;
 		case O_HISTORY:
 			o->history = parse_long("--history", optarg, 0,
 			    CONFIG_HISTORY_MAX);
@@ -243,6 +254,14 @@ parse_args(int argc, char **argv, struct options *o)
 	    o->linger > 0))
 		log_warnx("--snapshot, --history and --linger need --publish; "
 		    "ignored");
+	if ((o->curve_secret == NULL) != (o->curve_allow == NULL))
+		fatalx(EX_USAGE, "--curve-secret and --curve-allow go together "
+		    "(see --help)");
+	if (o->curve_secret != NULL && o->publish == NULL)
+		fatalx(EX_USAGE, "--curve-secret needs --publish");
+	if (o->curve_secret != NULL && !curve_available())
+		fatalx(EX_UNAVAILABLE, "--curve-secret: this libzmq was built "
+		    "without CurveZMQ (zmq_has(\"curve\") is false)");
 	if (o->tz != NULL && o->csv == NULL)
 		log_warnx("--tz is for the --csv output; ignored");
 	if (o->iface != NULL && o->linger > 0) {
@@ -522,6 +541,7 @@ service(struct daemon *d)
 		geo_watch(d);
 		d->next_geo_check = now + GEO_CHECK_US;
 	}
+	pipeline_retry(d->pl);
 }
 
 /*
@@ -622,11 +642,12 @@ run(struct daemon *d)
 
 static struct pub *
 open_pub(struct options *o, const struct config *cfg, char *host,
-    size_t hostcap)
+    size_t hostcap, struct curve_server *cs)
 {
 	struct pub_config pc;
 	struct pub *pub;
 	char err[1024];
+	int rc;
 
 	if (o->sensor == NULL)
 		o->sensor = cfg->sensor;
@@ -639,6 +660,14 @@ open_pub(struct options *o, const struct config *cfg, char *host,
 	pub_config_default(&pc, o->publish, o->sensor);
 	pc.snapshot = o->snapshot;
 	pc.history_s = o->history >= 0 ? o->history : cfg->history;
+	if (o->curve_secret != NULL) {
+		if ((rc = curve_server_load(cs, o->curve_secret,
+		    o->curve_allow, err, sizeof(err))) != 0)
+			fatalx(rc, "%s", err);
+		pc.curve = cs;
+		log_info("CurveZMQ on, server key %s, %zu subscriber keys "
+		    "allowed", cs->public, cs->allow.n);
+	}
 	if ((pub = pub_new(&pc, err, sizeof(err))) == NULL)
 		fatalx(EX_UNAVAILABLE, "%s", err);
 	/* No endpoint here: the log is checked to hold no address. */
@@ -736,7 +765,8 @@ main(int argc, char **argv)
 	    sizeof(err))) == NULL)
 		fatalx(EX_CANTCREAT, "%s", err);
 	if (o.publish != NULL)
-		d.pub = open_pub(&o, &d.rs->cfg, host, sizeof(host));
+		d.pub = open_pub(&o, &d.rs->cfg, host, sizeof(host),
+		    &d.curve);
 	/* Everything privileged is open: the capture, sockets, the CSV. */
 	if (o.user != NULL) {
 		if (priv_drop(o.user, err, sizeof(err), &status) < 0)
@@ -754,6 +784,11 @@ main(int argc, char **argv)
 	status = run(&d);
 	report_stats(pipeline_stats(d.pl));
 	report_summary(&o, pipeline_stats(d.pl));
+	if (pipeline_csv_unwritten(d.pl) > 0) {
+		log_warnx("%s: %zu minutes could not be written and are lost",
+		    o.csv, pipeline_csv_unwritten(d.pl));
+		status = EX_IOERR;
+	}
 	if (csv != NULL && csv_close(csv) < 0) {
 		log_warn("%s", o.csv);
 		status = EX_IOERR;
@@ -764,6 +799,7 @@ main(int argc, char **argv)
 	}
 	pipeline_free(d.pl);
 	pub_free(d.pub);
+	curve_server_fini(&d.curve);
 	capture_close(d.cap);
 	ruleset_free(d.pending);
 	ruleset_free(d.rs);

@@ -4,6 +4,7 @@
  */
 #include "pipeline.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,13 @@ struct pipeline {
 	struct stats		 stats;
 	uint64_t		 seed;
 	int64_t			 now_us;	/* time of the current packet */
+	int			 csv_failing;	/* last CSV write failed */
+	int64_t			 csv_logged;	/* last warning, monotonic us */
+	int64_t			 csv_next_retry; /* monotonic us */
 };
+
+#define CSV_LOG_US	(60 * 1000000LL)	/* warnings while failing */
+#define CSV_RETRY_US	(10 * 1000000LL)	/* pipeline_retry interval */
 
 /* The -vv line: a minute's totals, never an address. */
 static void
@@ -106,16 +113,57 @@ on_alert(void *arg, const struct alert_event *ev)
 	}
 }
 
+static int64_t
+mono_now_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * After a CSV write or retry returned rc (errno set if -1): count, and
+ * log the first failure, then at most once a minute while it lasts, then
+ * the recovery.  A full disk must not flood the log it may share.
+ */
+static void
+csv_outcome(struct pipeline *pl, int rc)
+{
+	int saved = errno;
+	int64_t now = mono_now_us();
+	const char *path = csv_path(pl->csv);
+
+	pl->stats.csv_queued = csv_queued(pl->csv);
+	pl->stats.csv_dropped_minutes = csv_dropped(pl->csv);
+	if (rc == 0) {
+		if (pl->csv_failing)
+			log_notice("%s: CSV writes work again; the kept "
+			    "minutes are written (%llu lost)", path,
+			    (unsigned long long)pl->stats.csv_dropped_minutes);
+		pl->csv_failing = 0;
+		return;
+	}
+	pl->stats.csv_errors++;
+	if (pl->csv_failing && now - pl->csv_logged < CSV_LOG_US)
+		return;
+	errno = saved;
+	log_warn("%s: CSV write failed; %llu minutes kept for retry, %llu "
+	    "lost", path, (unsigned long long)pl->stats.csv_queued,
+	    (unsigned long long)pl->stats.csv_dropped_minutes);
+	pl->csv_failing = 1;
+	pl->csv_logged = now;
+}
+
 static void
 on_minute(void *arg, const struct agg_minute *m)
 {
 	struct pipeline *pl = arg;
 
 	log_minute(m);
-	if (pl->csv != NULL && csv_write_minute(pl->csv, m) < 0) {
-		pl->stats.csv_errors++;
-		log_warn("CSV write failed");
-	}
+	if (pl->csv != NULL)
+		csv_outcome(pl, csv_write_minute(pl->csv, m));
 	if (pl->pub != NULL) {
 		pub_send_minute(pl->pub, m);
 		pl->stats.pub_dropped = pub_dropped(pl->pub);
@@ -277,9 +325,31 @@ void
 pipeline_flush(struct pipeline *pl)
 {
 	agg_flush(pl->agg, on_minute, pl);
+	if (pl->csv != NULL && csv_queued(pl->csv) > 0)
+		csv_outcome(pl, csv_retry(pl->csv));
 	if (!pl->finished)
 		alert_finish(pl->alert, on_alert, pl);
 	pl->finished = 1;
+}
+
+void
+pipeline_retry(struct pipeline *pl)
+{
+	int64_t now;
+
+	if (pl->csv == NULL || csv_queued(pl->csv) == 0)
+		return;
+	now = mono_now_us();
+	if (now < pl->csv_next_retry)
+		return;
+	pl->csv_next_retry = now + CSV_RETRY_US;
+	csv_outcome(pl, csv_retry(pl->csv));
+}
+
+size_t
+pipeline_csv_unwritten(struct pipeline *pl)
+{
+	return pl->csv != NULL ? csv_queued(pl->csv) : 0;
 }
 
 struct stats *

@@ -56,6 +56,14 @@ void		 pipeline_tick(struct pipeline *, int64_t now_us);
  * to the alert log, once.
  */
 void		 pipeline_flush(struct pipeline *);
+/*
+ * CSV minutes kept after a failed write (a full disk): try them again, at
+ * most every 10 s.  For the main loop, which may go long without a minute
+ * closing.
+ */
+void		 pipeline_retry(struct pipeline *);
+/* CSV minutes still not written (pipeline_flush has tried them last). */
+size_t		 pipeline_csv_unwritten(struct pipeline *);
 struct stats	*pipeline_stats(struct pipeline *);
 
 #endif

@@ -43,7 +43,10 @@
 	X(snapshot_errors)	/* bad requests, answered with an error */ \
 	X(snapshot_dropped)	/* replies given up: client gone, stuck */ \
 	X(snapshot_evicted)	/* minutes dropped from the history */	\
+	X(curve_refused)	/* CurveZMQ handshakes refused (ZAP) */ \
 	X(csv_errors)		/* failed CSV writes */		\
+	X(csv_queued)		/* minutes waiting to be written, now */ \
+	X(csv_dropped_minutes)	/* minutes lost: retry queue full */	\
 	X(alerts_raised)	/* surge alerts raised */		\
 	X(alerts_cleared)	/* surge alerts cleared */		\
 	X(sensors_silent)	/* collector: sensors behind, now */	\

@@ -14,6 +14,12 @@
  * began.  A crash can still leave a torn last row; csv_open cuts it off
  * (a torn row would read as a smaller count).  Standard output is used
  * as it is: the header is always written and nothing is checked.
+ *
+ * A minute that cannot be written (a full disk, EIO, a quota) is kept,
+ * formatted, in a FIFO queue and written before any newer minute, so a
+ * disk that fills and is freed again loses nothing and keeps the order.
+ * The queue is bounded (minutes and bytes); past the bound the oldest
+ * minute is dropped and counted.
  */
 #include <sys/stat.h>
 
@@ -32,6 +38,12 @@
 #define CSV_LOCAL_LINE	CSV_HEADER CSV_LOCAL_COLUMN "\n"
 #define CSV_SCAN_BLOCK	4096
 
+/* A formatted minute waiting for the disk. */
+struct csv_pending {
+	char		*buf;
+	size_t		 len;
+};
+
 struct csv_out {
 	int		 fd;
 	int		 is_stdout;
@@ -40,6 +52,12 @@ struct csv_out {
 	int		 local;		/* minute_local column */
 	const char	*header;	/* the header line */
 	size_t		 header_len;
+	char		*path;
+	struct csv_pending *q;		/* ring of qcap, qlen from qhead */
+	size_t		 qcap, qhead, qlen;
+	size_t		 qbytes;	/* bytes held by the queue */
+	size_t		 max_minutes, max_bytes;
+	uint64_t	 dropped;	/* minutes dropped from the queue */
 };
 
 /* write(2) all of buf, across short writes and signals.  0 or -1. */
@@ -167,6 +185,13 @@ csv_open_local(const char *path, int local, char *err, size_t errcap)
 		return NULL;
 	}
 	c->local = local != 0;
+	c->max_minutes = CSV_QUEUE_MINUTES;
+	c->max_bytes = CSV_QUEUE_BYTES;
+	if ((c->path = strdup(path)) == NULL) {
+		snprintf(err, errcap, "%s: %s", path, strerror(errno));
+		free(c);
+		return NULL;
+	}
 	c->header = c->local ? CSV_LOCAL_LINE : CSV_HEADER_LINE;
 	c->header_len = strlen(c->header);
 	if (strcmp(path, "-") == 0) {
@@ -175,12 +200,14 @@ csv_open_local(const char *path, int local, char *err, size_t errcap)
 	} else if ((c->fd = open(path, O_RDWR | O_CREAT | O_APPEND |
 	    O_CLOEXEC, 0644)) == -1) {
 		snprintf(err, errcap, "%s: %s", path, strerror(errno));
+		free(c->path);
 		free(c);
 		return NULL;
 	}
 	if (csv_prepare(c, path, err, errcap) == -1) {
 		if (!c->is_stdout)
 			close(c->fd);
+		free(c->path);
 		free(c);
 		return NULL;
 	}
@@ -260,34 +287,159 @@ csv_format(const struct csv_out *c, const struct agg_minute *m, char **buf,
 	return 0;
 }
 
+/*
+ * Append one formatted minute, whole or not at all.  0, or -1 with errno
+ * set and the file as it was (as far as ftruncate can make it so).
+ */
+static int
+csv_write_buf(struct csv_out *c, const char *buf, size_t len)
+{
+	off_t before = 0;
+	int saved;
+
+	if (c->regular && (before = lseek(c->fd, 0, SEEK_END)) == -1)
+		return -1;
+	if (csv_write_all(c->fd, buf, len) == 0)
+		return 0;
+	saved = errno;
+	/* Best effort: a reader must not see part of a minute. */
+	if (c->regular && ftruncate(c->fd, before) == -1) {
+		/* Nothing more to try; csv_open cuts it later. */
+	}
+	errno = saved;
+	return -1;
+}
+
+static struct csv_pending *
+csv_queue_at(const struct csv_out *c, size_t i)
+{
+	return &c->q[(c->qhead + i) % c->qcap];
+}
+
+static void
+csv_queue_pop(struct csv_out *c)
+{
+	struct csv_pending *p = csv_queue_at(c, 0);
+
+	c->qbytes -= p->len;
+	free(p->buf);
+	p->buf = NULL;
+	c->qhead = (c->qhead + 1) % c->qcap;
+	c->qlen--;
+}
+
+/* Double the ring, unwrapping it.  0 or -1 (ENOMEM). */
+static int
+csv_queue_grow(struct csv_out *c)
+{
+	struct csv_pending *q;
+	size_t cap, i;
+
+	cap = c->qcap == 0 ? 16 : c->qcap * 2;
+	if (cap > c->max_minutes)
+		cap = c->max_minutes;
+	if ((q = calloc(cap, sizeof(*q))) == NULL)
+		return -1;
+	for (i = 0; i < c->qlen; i++)
+		q[i] = *csv_queue_at(c, i);
+	free(c->q);
+	c->q = q;
+	c->qcap = cap;
+	c->qhead = 0;
+	return 0;
+}
+
+/*
+ * Keep buf (taken over) at the end of the queue, dropping the oldest
+ * minutes past the bounds; the newest minute is always kept.
+ */
+static void
+csv_queue_push(struct csv_out *c, char *buf, size_t len)
+{
+	while (c->qlen > 0 && (c->qlen >= c->max_minutes ||
+	    c->qbytes > c->max_bytes - (len < c->max_bytes ? len :
+	    c->max_bytes))) {
+		csv_queue_pop(c);
+		c->dropped++;
+	}
+	if (c->qlen == c->qcap && csv_queue_grow(c) == -1) {
+		/* No memory for the ring: this minute is the one lost. */
+		free(buf);
+		c->dropped++;
+		return;
+	}
+	*csv_queue_at(c, c->qlen) = (struct csv_pending){ buf, len };
+	c->qlen++;
+	c->qbytes += len;
+}
+
+int
+csv_retry(struct csv_out *c)
+{
+	struct csv_pending *p;
+
+	while (c->qlen > 0) {
+		p = csv_queue_at(c, 0);
+		if (csv_write_buf(c, p->buf, p->len) == -1)
+			return -1;
+		csv_queue_pop(c);
+	}
+	return 0;
+}
+
 int
 csv_write_minute(struct csv_out *c, const struct agg_minute *m)
 {
 	char *buf;
 	size_t len;
-	off_t before = 0;
-	int rc = 0, saved;
+	int saved;
 
-	if (csv_format(c, m, &buf, &len) == -1)
+	if (csv_format(c, m, &buf, &len) == -1) {
+		c->dropped++;
 		return -1;
-	if (len == 0)
-		goto done;
-	if (c->regular && (before = lseek(c->fd, 0, SEEK_END)) == -1) {
-		rc = -1;
-		goto done;
 	}
-	if (csv_write_all(c->fd, buf, len) == -1) {
-		rc = -1;
-		saved = errno;
-		/* Best effort: a reader must not see part of a minute. */
-		if (c->regular && ftruncate(c->fd, before) == -1) {
-			/* Nothing more to try; csv_open cuts it later. */
+	if (len == 0) {
+		free(buf);
+		return c->qlen == 0 ? 0 : csv_retry(c);
+	}
+	if (c->qlen == 0) {
+		if (csv_write_buf(c, buf, len) == 0) {
+			free(buf);
+			return 0;
 		}
+		saved = errno;
+		csv_queue_push(c, buf, len);
 		errno = saved;
+		return -1;
 	}
-done:
-	free(buf);
-	return rc;
+	/* Older minutes first: the file stays in order. */
+	csv_queue_push(c, buf, len);
+	return csv_retry(c);
+}
+
+size_t
+csv_queued(const struct csv_out *c)
+{
+	return c->qlen;
+}
+
+uint64_t
+csv_dropped(const struct csv_out *c)
+{
+	return c->dropped;
+}
+
+const char *
+csv_path(const struct csv_out *c)
+{
+	return c->path;
+}
+
+void
+csv_set_queue_limits(struct csv_out *c, size_t minutes, size_t bytes)
+{
+	c->max_minutes = minutes > 0 ? minutes : 1;
+	c->max_bytes = bytes;
 }
 
 int
@@ -297,8 +449,12 @@ csv_close(struct csv_out *c)
 
 	if (c == NULL)
 		return 0;
+	while (c->qlen > 0)
+		csv_queue_pop(c);
+	free(c->q);
 	if (!c->is_stdout)
 		rc = close(c->fd);
+	free(c->path);
 	free(c);
 	return rc;
 }

@@ -31,15 +31,41 @@ struct csv_out	*csv_open(const char *path, char *err, size_t errcap);
 /* The same, with local != 0: the minute_local column too. */
 struct csv_out	*csv_open_local(const char *path, int local, char *err,
 		    size_t errcap);
-/* Write one closed minute.  0, or -1 on a write error (errno set). */
+/* Bounds of the retry queue: a day of minutes, or this many bytes. */
+#define CSV_QUEUE_MINUTES	1440
+#define CSV_QUEUE_BYTES		((size_t)64 << 20)
+
+/*
+ * Write one closed minute, after any minutes still queued.  0: it and
+ * every queued minute are written.  -1 (errno set): a write failed (a full
+ * disk...) and the minutes not written are kept in a queue, in order, to
+ * be written first next time; past CSV_QUEUE_MINUTES or CSV_QUEUE_BYTES
+ * the oldest are dropped (csv_dropped).  Each minute is written whole or
+ * not at all.
+ */
 int		 csv_write_minute(struct csv_out *, const struct agg_minute *)
 		    __attribute__((warn_unused_result));
+/* Write the queued minutes, oldest first: 0 when none is left, or -1. */
+int		 csv_retry(struct csv_out *)
+		    __attribute__((warn_unused_result));
+/* Minutes waiting in the queue now. */
+size_t		 csv_queued(const struct csv_out *);
+/* Minutes lost: dropped from a full queue, or no memory to format them. */
+uint64_t	 csv_dropped(const struct csv_out *);
+/* The path given to csv_open, for messages. */
+const char	*csv_path(const struct csv_out *);
+/* Other queue bounds (tests); minutes is at least 1. */
+void		 csv_set_queue_limits(struct csv_out *, size_t minutes,
+		    size_t bytes);
 /*
  * Bytes cut off the end of an existing file by csv_open: a row torn by a
  * crash (0 if none).  For the caller to log; the rest of the file is kept.
  */
 uint64_t	 csv_repaired(const struct csv_out *);
-/* Close; 0 or -1 if a buffered write failed. */
+/*
+ * Close; 0 or -1 if close(2) failed.  Minutes still queued are discarded:
+ * call csv_retry and csv_queued first.
+ */
 int		 csv_close(struct csv_out *);
 
 /* Format minute (UTC seconds) as 2016-11-08T19:00:00Z into buf[21]. */

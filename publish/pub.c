@@ -28,6 +28,14 @@
  * queued or none of it.  A reply that makes no progress for
  * PUB_STALL_MS is dropped and counted too.
  *
+ * With CurveZMQ (pub_config.curve) both sockets are CURVE servers and a
+ * ZAP handler (RFC 27, a REP socket at inproc://zeromq.zap.01 in our own
+ * context) says which client keys may complete the handshake.  libzmq
+ * asks it from its I/O thread and holds only that handshake until the
+ * reply comes; pub_poll answers between capture batches, so capture never
+ * waits for a subscriber and a subscriber waits at most one batch.  The
+ * address frame of a request is a client's address: never kept or logged.
+ *
  * Not thread-safe, like the sockets it owns: one thread publishes.
  */
 #include <errno.h>
@@ -54,6 +62,10 @@
 #define PUB_RETRY_MS	10	/* retry a reply whose client was full */
 #define PUB_STALL_MS	10000	/* give up a reply stuck that long */
 #define PUB_SNAP_CMD	"snapshot"
+#define PUB_ZAP_EP	"inproc://zeromq.zap.01"	/* RFC 27 */
+#define PUB_ZAP_DOMAIN	"originstat"
+#define PUB_ZAP_FRAMES	7	/* a CURVE request has 7 frames */
+#define PUB_ZAP_ROUND	64	/* ZAP requests answered per pub_poll */
 
 /* A snapshot reply in progress. */
 struct pub_reply {
@@ -71,6 +83,8 @@ struct pub {
 	void		*ctx;
 	void		*sock;
 	void		*router;
+	void		*zap;		/* REP: ZAP handler, or NULL */
+	const struct curve_server *curve;
 	char		*sensor;
 	char		 run[PUB_RUN_LEN + 1];
 	char		 endpoint[256];
@@ -83,6 +97,7 @@ struct pub {
 	size_t		 nreplies;
 	size_t		 rr;		/* first reply served next round */
 	uint64_t	 snap_requests, snap_errors, snap_dropped;
+	uint64_t	 curve_refused;
 };
 
 static int64_t
@@ -207,6 +222,40 @@ pub_bind(void *sock, const char *what, const char *endpoint, char out[256],
 	return 0;
 }
 
+/* Make sock a CURVE server checked by our ZAP handler. */
+static int
+pub_curve_server(void *sock, const struct curve_server *cs, char *err,
+    size_t errcap)
+{
+	if (pub_setopt(sock, ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", 1, err,
+	    errcap) == -1)
+		return -1;
+	if (zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, cs->secret,
+	    sizeof(cs->secret)) == -1 ||
+	    zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, PUB_ZAP_DOMAIN,
+	    strlen(PUB_ZAP_DOMAIN)) == -1) {
+		snprintf(err, errcap, "CurveZMQ: %s",
+		    zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
+}
+
+/* The ZAP handler's socket, bound before any CURVE socket. */
+static int
+pub_open_zap(struct pub *p, char *err, size_t errcap)
+{
+	if ((p->zap = zmq_socket(p->ctx, ZMQ_REP)) == NULL ||
+	    pub_setopt(p->zap, ZMQ_LINGER, "ZMQ_LINGER", 0, err,
+	    errcap) == -1 ||
+	    zmq_bind(p->zap, PUB_ZAP_EP) == -1) {
+		snprintf(err, errcap, "ZAP handler: %s",
+		    zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
+}
+
 /* The ROUTER socket of the snapshot service. */
 static int
 pub_open_router(struct pub *p, const struct pub_config *pc, char *err,
@@ -237,6 +286,9 @@ pub_open_router(struct pub *p, const struct pub_config *pc, char *err,
 		    zmq_strerror(zmq_errno()));
 		return -1;
 	}
+	if (p->curve != NULL &&
+	    pub_curve_server(p->router, p->curve, err, errcap) == -1)
+		return -1;
 	if (pub_setopt(p->router, ZMQ_ROUTER_MANDATORY,
 	    "ZMQ_ROUTER_MANDATORY", 1, err, errcap) == -1 ||
 	    pub_setopt(p->router, ZMQ_LINGER, "ZMQ_LINGER", 0, err,
@@ -263,6 +315,9 @@ pub_open(struct pub *p, const struct pub_config *pc, char *err,
 	    pub_setopt(p->sock, ZMQ_XPUB_NODROP, "ZMQ_XPUB_NODROP", 1, err,
 	    errcap) == -1)
 		return -1;
+	if (p->curve != NULL && (pub_open_zap(p, err, errcap) == -1 ||
+	    pub_curve_server(p->sock, p->curve, err, errcap) == -1))
+		return -1;
 	if (pub_bind(p->sock, "", pc->endpoint, p->endpoint, err,
 	    errcap) == -1)
 		return -1;
@@ -285,6 +340,7 @@ pub_new(const struct pub_config *pc, char *err, size_t errcap)
 		pub_free(p);
 		return NULL;
 	}
+	p->curve = pc->curve;
 	if (pub_open(p, pc, err, errcap) == -1) {
 		pub_free(p);
 		return NULL;
@@ -299,6 +355,8 @@ pub_free(struct pub *p)
 {
 	if (p == NULL)
 		return;
+	if (p->zap != NULL)
+		zmq_close(p->zap);
 	if (p->router != NULL)
 		zmq_close(p->router);
 	if (p->sock != NULL)
@@ -345,6 +403,7 @@ pub_get_stats(const struct pub *p, struct stats *st)
 	st->snapshot_errors = p->snap_errors;
 	st->snapshot_dropped = p->snap_dropped;
 	st->snapshot_evicted = snap_evicted(p->hist);
+	st->curve_refused = p->curve_refused;
 }
 
 /* zmq_send, again after a signal; -1 with zmq_errno() otherwise. */
@@ -741,10 +800,84 @@ pub_replies_ready(const struct pub *p)
 	return 0;
 }
 
+/* 1 if frame f holds exactly the string s. */
+static int
+pub_frame_is(zmq_msg_t *f, const char *s)
+{
+	return zmq_msg_size(f) == strlen(s) &&
+	    memcmp(zmq_msg_data(f), s, strlen(s)) == 0;
+}
+
+/*
+ * The ZAP verdict (RFC 27) on a request of n frames: version "1.0",
+ * request id, domain, address, routing id, mechanism, credentials.  Only
+ * CURVE with an allowed key passes; our sockets use nothing else.
+ */
+static const char *
+pub_zap_verdict(struct pub *p, zmq_msg_t *f, size_t n)
+{
+	if (n < 6 || !pub_frame_is(&f[0], "1.0"))
+		return "500";
+	if (n != PUB_ZAP_FRAMES || !pub_frame_is(&f[5], "CURVE") ||
+	    zmq_msg_size(&f[6]) != CURVE_KEY_LEN ||
+	    !curve_allow_has(&p->curve->allow, zmq_msg_data(&f[6]))) {
+		p->curve_refused++;
+		return "400";
+	}
+	return "200";
+}
+
+/*
+ * Answer one ZAP request; -1 if none is waiting.  A REP socket must
+ * answer what it took, so every request gets a reply, echoing its id.
+ */
+static int
+pub_zap_one(struct pub *p)
+{
+	zmq_msg_t f[PUB_ZAP_FRAMES], extra, *m;
+	const char *code, *text;
+	size_t n = 0, i;
+	int more = 1;
+
+	while (more) {
+		m = n < PUB_ZAP_FRAMES ? &f[n] : &extra;
+		zmq_msg_init(m);
+		if (zmq_msg_recv(m, p->zap, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(m);
+			break;
+		}
+		more = zmq_msg_more(m);
+		if (n >= PUB_ZAP_FRAMES)
+			zmq_msg_close(m);
+		n++;
+	}
+	if (n == 0)
+		return -1;
+	code = pub_zap_verdict(p, f, n);
+	text = code[0] == '2' ? "OK" : code[0] == '4' ?
+	    "key not allowed" : "bad request";
+	(void)pub_send_frame(p->zap, "1.0", 3, ZMQ_SNDMORE);
+	if (n > 1)
+		(void)pub_send_frame(p->zap, zmq_msg_data(&f[1]),
+		    zmq_msg_size(&f[1]), ZMQ_SNDMORE);
+	else
+		(void)pub_send_frame(p->zap, "", 0, ZMQ_SNDMORE);
+	(void)pub_send_frame(p->zap, code, 3, ZMQ_SNDMORE);
+	(void)pub_send_frame(p->zap, text, strlen(text), ZMQ_SNDMORE);
+	(void)pub_send_frame(p->zap, "", 0, ZMQ_SNDMORE);
+	(void)pub_send_frame(p->zap, "", 0, 0);
+	for (i = 0; i < n && i < PUB_ZAP_FRAMES; i++)
+		zmq_msg_close(&f[i]);
+	return 0;
+}
+
 int
 pub_poll(struct pub *p, int timeout_ms)
 {
-	zmq_pollitem_t it = { p->router, 0, ZMQ_POLLIN, 0 };
+	zmq_pollitem_t it[2] = {
+		{ p->router, 0, ZMQ_POLLIN, 0 },
+		{ p->zap, 0, ZMQ_POLLIN, 0 },
+	};
 	int wait = timeout_ms, n;
 
 	if (pub_replies_ready(p))
@@ -752,7 +885,13 @@ pub_poll(struct pub *p, int timeout_ms)
 	else if (p->nreplies > 0 && wait > PUB_RETRY_MS)
 		wait = PUB_RETRY_MS;
 	/* EINTR (a signal) is nothing to do: the caller checks its flag. */
-	if (zmq_poll(&it, 1, wait) > 0 && (it.revents & ZMQ_POLLIN) != 0)
+	if (zmq_poll(it, p->zap != NULL ? 2 : 1, wait) <= 0)
+		memset(it, 0, sizeof(it));
+	if ((it[1].revents & ZMQ_POLLIN) != 0)
+		for (n = 0; n < PUB_ZAP_ROUND; n++)
+			if (pub_zap_one(p) == -1)
+				break;
+	if ((it[0].revents & ZMQ_POLLIN) != 0)
 		for (n = 0; n < PUB_REQS_ROUND; n++)
 			if (pub_recv_request(p) == -1)
 				break;

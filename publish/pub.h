@@ -18,6 +18,7 @@
 
 #include "agg.h"
 #include "alert.h"
+#include "curve.h"
 #include "stats.h"
 
 #define WIRE_VERSION		1
@@ -34,6 +35,12 @@ struct pub_config {
 	const char	*sensor;	/* names this originstatd */
 	int64_t		 history_s;	/* minutes kept, by minute_ts */
 	size_t		 history_bytes;	/* topics and payloads kept */
+	/*
+	 * NULL: plain.  Else CurveZMQ on both sockets, subscribers' keys
+	 * checked against curve->allow by a ZAP handler that pub_poll
+	 * serves; owned by the caller, kept until pub_free.
+	 */
+	const struct curve_server *curve;
 };
 
 /* Defaults: derived snapshot endpoint, one day, PUB_HISTORY_BYTES. */
@@ -85,7 +92,8 @@ void		 pub_send_stats(struct pub *, const struct stats *,
 		    int64_t now_us);
 
 /*
- * Serve the snapshot socket: take the requests waiting, then send the next
+ * Serve the snapshot socket (and the ZAP handler, with CurveZMQ): answer
+ * the handshakes waiting, take the requests waiting, then send the next
  * slice of the replies in progress (at most PUB_ROUND_MSGS messages or
  * PUB_ROUND_BYTES bytes in all).  Waits up to timeout_ms for a request when
  * there is nothing to send (0: never waits).  Returns 1 if replies are
@@ -95,7 +103,7 @@ int		 pub_poll(struct pub *, int timeout_ms);
 
 /* Messages dropped because the PUB socket would have blocked. */
 uint64_t	 pub_dropped(const struct pub *);
-/* pub_dropped and the snapshot_* counters into st. */
+/* pub_dropped, the snapshot_* counters and curve_refused into st. */
 void		 pub_get_stats(const struct pub *, struct stats *st);
 
 #endif

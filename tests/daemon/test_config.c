@@ -412,15 +412,85 @@ START_TEST(test_many_errors)
 	    "t.conf:12: expected 'key = value' or '[section]'\n");
 	assert_pristine(&cfg);
 
-	/* Truncated to the buffer, always NUL-terminated. */
+	/*
+	 * Whole lines only, then a count of the rest; always
+	 * NUL-terminated.  The first line needs 41 bytes.
+	 */
 	memset(small, 'Z', sizeof(small));
 	ck_assert_int_eq(parse_n(&cfg, text, strlen(text), small,
 	    sizeof(small)), -1);
-	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
-	ck_assert(strncmp(small, "t.conf:1: key 'x'", 17) == 0);
+	ck_assert_str_eq(small, "... and 8 more errors\n");
 	ck_assert_int_eq(parse_n(&cfg, text, strlen(text), small, 1), -1);
 	ck_assert_str_eq(small, "");
+	ck_assert_int_eq(parse_n(&cfg, text, strlen(text), small, 10), -1);
+	ck_assert_str_eq(small, "... and 8");
 	ck_assert_int_eq(parse_n(&cfg, text, strlen(text), NULL, 0), -1);
+	assert_pristine(&cfg);
+	config_fini(&cfg);
+}
+END_TEST
+
+/* Offset just past the line of s that starts at off. */
+static size_t
+line_end(const char *s, size_t off)
+{
+	const char *nl = strchr(s + off, '\n');
+
+	ck_assert_ptr_nonnull(nl);
+	return (size_t)(nl - s) + 1;
+}
+
+/* Bytes from the file are echoed escaped; the buffer holds whole lines. */
+START_TEST(test_error_messages)
+{
+	static const char text[] =
+	    "[rules]\n"
+	    "\x1b[31m = x.org\n"			/* 2 */
+	    "a = h\x01st.org\n"			/* 3 */
+	    "[r\xc3\xa9gles]\n"			/* 4 */
+	    "[aggregate]\n"
+	    "gr\x7f = 1\n";			/* 6 */
+	static const char want[] =
+	    "t.conf:2: bad class name '\\x1b[31m' (letters, digits, '_' and "
+	    "'-' only)\n"
+	    "t.conf:3: bad character in host 'h\\x01st.org'\n"
+	    "t.conf:4: unknown section [r\\xc3\\xa9gles]\n"
+	    "t.conf:6: unknown key 'gr\\x7f' in [aggregate]\n";
+	struct config cfg;
+	char err[ERRCAP], small[sizeof(want)];
+	size_t l1, l2, tail = strlen("... and 2 more errors\n");
+
+	ck_assert_int_eq(config_init(&cfg), 0);
+	ck_assert_int_eq(parse(&cfg, text, err), -1);
+	ck_assert_str_eq(err, want);
+	/* Exactly enough room for everything. */
+	ck_assert_int_eq(parse_n(&cfg, text, strlen(text), small,
+	    sizeof(want)), -1);
+	ck_assert_str_eq(small, want);
+	/* One byte short: the last line goes, counted. */
+	ck_assert_int_eq(parse_n(&cfg, text, strlen(text), small,
+	    sizeof(want) - 1), -1);
+	l1 = line_end(want, 0);
+	l2 = line_end(want, line_end(want, l1));	/* three lines */
+	ck_assert_uint_eq(strlen(small),
+	    l2 + strlen("... and 1 more error\n"));
+	ck_assert(strncmp(small, want, l2) == 0);
+	ck_assert_str_eq(small + l2, "... and 1 more error\n");
+	/*
+	 * Room for two lines but not for the count after them: the
+	 * second is taken back.
+	 */
+	l2 = line_end(want, l1);
+	ck_assert_int_eq(parse_n(&cfg, text, strlen(text), small, l2 + 1),
+	    -1);
+	ck_assert_uint_eq(strlen(small),
+	    l1 + strlen("... and 3 more errors\n"));
+	ck_assert(strncmp(small, want, l1) == 0);
+	ck_assert_str_eq(small + l1, "... and 3 more errors\n");
+	ck_assert_int_eq(parse_n(&cfg, text, strlen(text), small,
+	    l2 + tail + 1), -1);
+	ck_assert(strncmp(small, want, l2) == 0);
+	ck_assert_str_eq(small + l2, "... and 2 more errors\n");
 	assert_pristine(&cfg);
 	config_fini(&cfg);
 }
@@ -459,6 +529,17 @@ START_TEST(test_limits)
 	sprintf(p, "c = last.org\n");
 	ck_assert_int_eq(parse(&cfg, text, err), -1);
 	ck_assert_str_eq(err, "t.conf:4098: too many rules (at most 4096)\n");
+	/* The same error on the lines after: one line with a count. */
+	sprintf(p, "c = last.org\nc = l2.org\n# gap\nc = l3.org\n");
+	ck_assert_int_eq(parse(&cfg, text, err), -1);
+	ck_assert_str_eq(err, "t.conf:4098: too many rules (at most 4096) "
+	    "(3 times, to line 4101)\n");
+	sprintf(p, "c = last.org\nc = l2.org\nc = \nc = l3.org\n");
+	ck_assert_int_eq(parse(&cfg, text, err), -1);
+	ck_assert_str_eq(err, "t.conf:4098: too many rules (at most 4096) "
+	    "(2 times, to line 4099)\n"
+	    "t.conf:4100: missing value for 'c'\n"
+	    "t.conf:4101: too many rules (at most 4096)\n");
 
 	/* CONFIG_MAX_TRUSTED prefixes fit, over several lines. */
 	p = text + sprintf(text, "[proxy]\n");
@@ -608,6 +689,7 @@ config_suite(void)
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_prefixes_and_corruption);
 	tcase_add_test(tc, test_load);
+	tcase_add_test(tc, test_error_messages);
 	suite_add_tcase(s, tc);
 	return s;
 }

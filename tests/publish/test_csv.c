@@ -464,15 +464,151 @@ START_TEST(test_partial_write_undone)
 	ck_assert_int_eq(saved, EFBIG);
 	snprintf(want, sizeof(want), "%s%s", HDR, out1);
 	assert_file(path, want);
-	/* And the next minute goes on cleanly. */
+	ck_assert_uint_eq(csv_queued(c), 1);
+	/* The next minute goes after the kept one, both whole. */
 	write_ok(c, &min1);
+	ck_assert_uint_eq(csv_queued(c), 0);
 	ck_assert_int_eq(csv_close(c), 0);
 	{
-		char want2[sizeof(HDR) + 2 * sizeof(out1)];
+		char want2[sizeof(HDR) + sizeof(out0) + 2 * sizeof(out1)];
 
-		snprintf(want2, sizeof(want2), "%s%s%s", HDR, out1, out1);
+		snprintf(want2, sizeof(want2), "%s%s%s%s", HDR, out1, out0,
+		    out1);
 		assert_file(path, want2);
 	}
+}
+END_TEST
+
+/*
+ * Write minutes m[0..n-1] while the file may not grow at all (a full
+ * disk, as RLIMIT_FSIZE at the current size makes it): rc[i] and err[i]
+ * are each call's result and errno.  No ck_assert while the limit holds.
+ */
+static void
+write_full(struct csv_out *c, const struct agg_minute *const *m, size_t n,
+    int *rc, int *err)
+{
+	struct rlimit old, lim;
+	struct stat st;
+	size_t i;
+	int lim_rc = -1;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size;
+	for (i = 0; i < n; i++)
+		rc[i] = err[i] = 0;
+	if (setrlimit(RLIMIT_FSIZE, &lim) == 0) {
+		for (i = 0; i < n; i++) {
+			errno = 0;
+			rc[i] = csv_write_minute(c, m[i]);
+			err[i] = errno;
+		}
+		lim_rc = setrlimit(RLIMIT_FSIZE, &old);
+	}
+	signal(SIGXFSZ, SIG_DFL);
+	ck_assert_int_eq(lim_rc, 0);
+}
+
+/* A full disk: minutes are kept, in order, and written when it is freed. */
+START_TEST(test_full_disk_kept)
+{
+	static const struct agg_minute empty = { MIN0 + 120, NULL, 0 };
+	const struct agg_minute *m[] = { &min0, &min1, &empty };
+	struct csv_out *c;
+	char want[512];
+	int rc[3], err[3];
+
+	c = open_ok(path);
+	write_full(c, m, 3, rc, err);
+	ck_assert_int_eq(rc[0], -1);
+	ck_assert_int_eq(err[0], EFBIG);
+	ck_assert_int_eq(rc[1], -1);
+	ck_assert_int_eq(err[1], EFBIG);
+	/* A minute with no rows still tries the queue, and fails. */
+	ck_assert_int_eq(rc[2], -1);
+	ck_assert_uint_eq(csv_queued(c), 2);
+	ck_assert_uint_eq(csv_dropped(c), 0);
+	assert_file(path, HDR);
+	/* Freed: the timer's retry writes them, oldest first. */
+	ck_assert_int_eq(csv_retry(c), 0);
+	ck_assert_uint_eq(csv_queued(c), 0);
+	ck_assert_int_eq(csv_retry(c), 0);
+	snprintf(want, sizeof(want), "%s%s%s", HDR, out0, out1);
+	assert_file(path, want);
+	/* Full again; the next minute close writes the kept one first. */
+	write_full(c, m + 1, 1, rc, err);
+	ck_assert_int_eq(rc[0], -1);
+	ck_assert_uint_eq(csv_queued(c), 1);
+	write_ok(c, &min0);
+	snprintf(want, sizeof(want), "%s%s%s%s%s", HDR, out0, out1, out1,
+	    out0);
+	assert_file(path, want);
+	ck_assert_str_eq(csv_path(c), path);
+	ck_assert_int_eq(csv_close(c), 0);
+}
+END_TEST
+
+/* Past the queue's bound the oldest minutes go, and are counted. */
+START_TEST(test_full_disk_bounded)
+{
+	static const struct agg_row rows2[] = {
+		{ 1, "immigrate", "DE", 2, 0, 1, NULL },
+	};
+	static const struct agg_minute min2 = { MIN0 + 120, rows2, 1 };
+	const struct agg_minute *m[] = { &min0, &min1, &min2, &min0 };
+	struct csv_out *c;
+	char want[512];
+	int rc[4], err[4];
+
+	c = open_ok(path);
+	csv_set_queue_limits(c, 2, (size_t)64 << 20);
+	write_full(c, m, 3, rc, err);
+	ck_assert_uint_eq(csv_queued(c), 2);
+	ck_assert_uint_eq(csv_dropped(c), 1);
+	ck_assert_int_eq(csv_retry(c), 0);
+	snprintf(want, sizeof(want), "%s%s%s", HDR, out1,
+	    "2016-11-08T19:02:00Z,immigrate,DE,2,0,1\n");
+	assert_file(path, want);
+	ck_assert_int_eq(csv_close(c), 0);
+
+	/* A byte bound: room for min1 and min2 but not min0 too. */
+	unlink(path);
+	c = open_ok(path);
+	csv_set_queue_limits(c, 100, 2 * strlen(out1));
+	write_full(c, m, 4, rc, err);
+	ck_assert_uint_eq(csv_queued(c), 1);
+	ck_assert_uint_eq(csv_dropped(c), 3);
+	ck_assert_int_eq(csv_retry(c), 0);
+	snprintf(want, sizeof(want), "%s%s", HDR, out0);
+	assert_file(path, want);
+	/* A minute bigger than the bound alone is still kept. */
+	write_full(c, m, 1, rc, err);
+	ck_assert_uint_eq(csv_queued(c), 1);
+	write_full(c, m, 2, rc, err);
+	ck_assert_uint_eq(csv_queued(c), 1);
+	ck_assert_uint_eq(csv_dropped(c), 5);
+	ck_assert_int_eq(csv_retry(c), 0);
+	snprintf(want, sizeof(want), "%s%s%s", HDR, out0, out1);
+	assert_file(path, want);
+	ck_assert_int_eq(csv_close(c), 0);
+}
+END_TEST
+
+/* Closing with minutes queued frees them (ASan: no leak). */
+START_TEST(test_full_disk_close)
+{
+	const struct agg_minute *m[] = { &min0, &min1 };
+	struct csv_out *c;
+	int rc[2], err[2];
+
+	c = open_ok(path);
+	write_full(c, m, 2, rc, err);
+	ck_assert_uint_eq(csv_queued(c), 2);
+	ck_assert_int_eq(csv_close(c), 0);
+	assert_file(path, HDR);
 }
 END_TEST
 
@@ -516,6 +652,9 @@ csv_suite(void)
 	tcase_add_test(tc, test_dev_full_open);
 	tcase_add_test(tc, test_dev_full_write);
 	tcase_add_test(tc, test_partial_write_undone);
+	tcase_add_test(tc, test_full_disk_kept);
+	tcase_add_test(tc, test_full_disk_bounded);
+	tcase_add_test(tc, test_full_disk_close);
 	tcase_add_test(tc, test_open_errors);
 	suite_add_tcase(s, tc);
 	return s;
