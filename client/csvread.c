@@ -6,6 +6,9 @@
  * take, since a half-copied or hand-edited CSV is the usual failure.  It
  * reads byte by byte with getc: memory does not grow with the file.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -398,4 +401,22 @@ csvread_counts_next(struct csvread *in, struct csvread_row *r, char *err,
 		return csvread_bad_field(in, err, errcap,
 		    "clients is not a count:", 5);
 	return CSVREAD_RECORD;
+}
+
+FILE *
+csvread_open(const char *path)
+{
+	struct stat	 st;
+	FILE		*fp;
+
+	if (strcmp(path, "-") == 0)
+		return stdin;
+	if ((fp = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fstat(fileno(fp), &st) == -1 || S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		errno = EISDIR;
+		return NULL;
+	}
+	return fp;
 }

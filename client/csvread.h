@@ -93,4 +93,10 @@ int	csvread_minute(const char *s, size_t len, int64_t *);	/* ...T..Z */
 int	csvread_cc(const char *s, size_t len, char cc[3]);
 int	csvread_name(const char *s, size_t len);		/* class */
 
+/*
+ * Open an input CSV for reading: "-" is stdin; a directory fails with
+ * EISDIR (fopen would succeed on it).  NULL with errno set on failure.
+ */
+FILE	*csvread_open(const char *path);
+
 #endif

@@ -1493,24 +1493,6 @@ status_exit(enum summary_status st)
 	return EX_OSERR;
 }
 
-static FILE *
-open_input(const char *path)
-{
-	struct stat	 st;
-	FILE		*fp;
-
-	if (strcmp(path, "-") == 0)
-		return stdin;
-	if ((fp = fopen(path, "r")) == NULL)
-		return NULL;
-	if (fstat(fileno(fp), &st) == -1 || S_ISDIR(st.st_mode)) {
-		fclose(fp);
-		errno = EISDIR;
-		return NULL;
-	}
-	return fp;
-}
-
 static int
 load_alerts(const char *path, struct report_alert **al, size_t *n)
 {
@@ -1522,7 +1504,7 @@ load_alerts(const char *path, struct report_alert **al, size_t *n)
 	*n = 0;
 	if (path == NULL)
 		return EX_OK;
-	if ((fp = open_input(path)) == NULL) {
+	if ((fp = csvread_open(path)) == NULL) {
 		fprintf(stderr, "originstat report: %s: %s\n", path,
 		    strerror(errno));
 		return EX_NOINPUT;
@@ -1547,7 +1529,7 @@ report_run(const struct args *a)
 	size_t			 nal = 0;
 	int			 rc;
 
-	if ((fp = open_input(a->csv)) == NULL) {
+	if ((fp = csvread_open(a->csv)) == NULL) {
 		fprintf(stderr, "originstat report: %s: %s\n", a->csv,
 		    strerror(errno));
 		return EX_NOINPUT;

@@ -908,24 +908,6 @@ summary_zone_known(const char *zone)
 	return access(path, R_OK) == 0;
 }
 
-static FILE *
-open_input(const char *path)
-{
-	struct stat	 st;
-	FILE		*fp;
-
-	if (strcmp(path, "-") == 0)
-		return stdin;
-	if ((fp = fopen(path, "r")) == NULL)
-		return NULL;
-	if (fstat(fileno(fp), &st) == -1 || S_ISDIR(st.st_mode)) {
-		fclose(fp);
-		errno = EISDIR;
-		return NULL;
-	}
-	return fp;
-}
-
 static int
 status_exit(enum summary_status st)
 {
@@ -952,7 +934,7 @@ summary_run(const char *path, const char *zone, unsigned top)
 	char			 err[512];
 	int			 rc;
 
-	if ((fp = open_input(path)) == NULL) {
+	if ((fp = csvread_open(path)) == NULL) {
 		fprintf(stderr, "originstat summary: %s: %s\n", path,
 		    strerror(errno));
 		return EX_NOINPUT;
