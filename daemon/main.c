@@ -716,23 +716,24 @@ set_signals(void)
 
 /*
  * The key of the client-address hash behind the distinct-client sketches.
- * Published sketches of small sets hold these hashes, so the key is a
- * secret: from the configuration when sensors' sketches are to be merged
- * by a collector, else random for this run.
+ * Sketches of small sets, published for collectors, hold these hashes, so
+ * whoever knows the key can test addresses against them.  Sensors merged
+ * by one collector need the same key: a deployment sets a secret one in
+ * [publish] sketch_key; without it the built-in key keeps sketches
+ * mergeable out of the box, and a notice says what that exposes.
  */
+#define CLIENT_KEY_BUILTIN UINT64_C(0x9e3779b97f4a7c15)
+
 static uint64_t
 client_key(const struct config *cfg, int publishing)
 {
-	uint64_t key;
-
 	if (cfg->has_sketch_key)
 		return cfg->sketch_key;
-	if (getentropy(&key, sizeof(key)) < 0)
-		key = (uint64_t)wall_us() ^ ((uint64_t)getpid() << 32);
 	if (publishing)
-		log_info("no [publish] sketch_key: distinct clients of this "
-		    "run cannot be merged with other sensors' or runs'");
-	return key;
+		log_notice("sketches use the built-in key: a reader of the "
+		    "stream can test addresses against them; set [publish] "
+		    "sketch_key (and CurveZMQ) to keep them private");
+	return CLIENT_KEY_BUILTIN;
 }
 
 int
