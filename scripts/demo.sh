@@ -28,7 +28,7 @@ build/originstat report --csv demo/counts.csv --out demo/report \
 	--title "Canada's immigration website, 8-9 November 2016 (simulated traffic)"
 echo
 echo "Per-minute CSV: $(pwd)/demo/counts.csv ($(($(wc -l < demo/counts.csv) - 1)) rows, $verdict)"
-echo "Surge alerts:   $(pwd)/demo/alerts.csv ($(($(wc -l < demo/alerts.csv) - 1)) alerts; the first:"
+echo "Surge alerts:   $(pwd)/demo/alerts.csv ($(($(wc -l < demo/alerts.csv) - 1)) alerts), the first:"
 sed -n 2p demo/alerts.csv
 echo "Hourly table:   $(pwd)/demo/report/hourly.md"
 echo "Chart:          $(pwd)/demo/report/chart.png (and chart.svg)"
