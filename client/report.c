@@ -1478,22 +1478,6 @@ report_render(const struct args *a, const struct report *r,
 /* Command line                                                     */
 
 static int
-status_exit(enum summary_status st)
-{
-	switch (st) {
-	case SUMMARY_OK:
-		return EX_OK;
-	case SUMMARY_BAD:
-		return EX_DATAERR;
-	case SUMMARY_IO:
-		return EX_IOERR;
-	case SUMMARY_NOMEM:
-		break;
-	}
-	return EX_OSERR;
-}
-
-static int
 load_alerts(const char *path, struct report_alert **al, size_t *n)
 {
 	enum summary_status	 st;
@@ -1514,7 +1498,7 @@ load_alerts(const char *path, struct report_alert **al, size_t *n)
 		fclose(fp);
 	if (st != SUMMARY_OK)
 		fprintf(stderr, "originstat report: %s\n", err);
-	return status_exit(st);
+	return summary_exit_status(st);
 }
 
 static int
@@ -1541,7 +1525,7 @@ report_run(const struct args *a)
 		fclose(fp);
 	if (st != SUMMARY_OK) {
 		fprintf(stderr, "originstat report: %s\n", err);
-		rc = status_exit(st);
+		rc = summary_exit_status(st);
 	} else if (r.sum.rows == 0) {
 		fprintf(stderr, "originstat report: %s: no rows after the "
 		    "header: nothing to report\n", name);

@@ -908,8 +908,8 @@ summary_zone_known(const char *zone)
 	return access(path, R_OK) == 0;
 }
 
-static int
-status_exit(enum summary_status st)
+int
+summary_exit_status(enum summary_status st)
 {
 	switch (st) {
 	case SUMMARY_OK:
@@ -947,7 +947,7 @@ summary_run(const char *path, const char *zone, unsigned top)
 	if (st != SUMMARY_OK) {
 		fprintf(stderr, "originstat summary: %s\n", err);
 		summary_fini(&s);
-		return status_exit(st);
+		return summary_exit_status(st);
 	}
 	o.name = path;
 	o.zone = zone;

@@ -112,4 +112,7 @@ int	summary_zone_known(const char *zone);
 /* `originstat summary ...`: argv[0] is "summary"; returns an exit status. */
 int	summary_main(int argc, char *argv[]);
 
+/* The sysexits(3) status for a load result: 0, 65, 74 or 71. */
+int	summary_exit_status(enum summary_status);
+
 #endif
