@@ -4,7 +4,7 @@
 # packets, against httpry and tshark, and how fast it can capture live.
 #
 # Usage: bench/run.sh [--runs N] [--no-live] [--no-tshark] [--tshark-full]
-#                     [--no-callgrind] [--no-double]
+#                     [--no-callgrind] [--no-double] [--page-bytes N]
 #
 #   --runs N        alternating runs of floor/originstatd/httpry (default 5)
 #   --no-live       skip the live-capture part (needs root: netns + veth)
@@ -15,6 +15,10 @@
 #   --no-callgrind  skip the instruction counts (valgrind, about 2 minutes)
 #   --no-double     skip the capture twice as long (peak RSS stays flat?)
 #   --no-build      use the programs already in build-bench/
+#   --page-bytes N  extra bytes in each simulated page (default 4400: one
+#                   packet in eight is a request or handshake, the rest
+#                   handshakes, acknowledgements and responses of several
+#                   segments); 0 gives the simulator's short pages
 #
 # Builds into build-bench/ (RelWithDebInfo), installs missing Debian
 # packages with apt-get, writes the captures under build-bench/ (reused on
@@ -34,6 +38,7 @@ tshark_full=0
 callgrind=1
 double=1
 build=1
+page_bytes=4400
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -44,7 +49,8 @@ while [ $# -gt 0 ]; do
 	--no-callgrind) callgrind=0 ;;
 	--no-double) double=0 ;;
 	--no-build) build=0 ;;
-	-h|--help) sed -n '3,25p' "$0"; exit 0 ;;
+	--page-bytes) page_bytes=$2; shift ;;
+	-h|--help) sed -n '3,29p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 64 ;;
 	esac
 	shift
@@ -100,18 +106,19 @@ fi
 # mkcap NAME HOURS START: the simulator at --scale 200; the daily peak is
 # around 20:00 UTC, so captures centred there have the same peak rate.
 mkcap() {
-	local f=$b/$1.pcap
+	local f=$b/$1-p$page_bytes.pcap
 
 	if [ ! -s "$f" ] || [ ! -s "$f.info" ]; then
 		"$b/originstat-sim" --hours "$2" --start "$3" --scale 200 \
-		    "${simdb[@]}" --out "$f" 2>"$f.info" ||
+		    --page-bytes "$page_bytes" "${simdb[@]}" --out "$f" \
+		    2>"$f.info" ||
 		    die "originstat-sim: $(cat "$f.info")"
 	fi
 }
 
 # capinfo NAME: "packets requests handshakes bytes" from the simulator.
 capinfo() {
-	tr -d , <"$b/$1.pcap.info" | awk '/ packets / {
+	tr -d , <"$b/$1-p$page_bytes.pcap.info" | awk '/ packets / {
 	    for (i = 1; i < NF; i++) {
 		if ($(i + 1) == "packets") p = $i
 		if ($(i + 1) == "requests") r = $i
@@ -121,7 +128,7 @@ capinfo() {
 }
 
 mkcap main 8 2016-11-07T16:00:00Z
-cap=$b/main.pcap
+cap=$b/main-p$page_bytes.pcap
 read -r npk nreq nhs nbytes < <(capinfo main)
 [ "$npk" -ge 2000000 ] || die "main capture has only $npk packets"
 
@@ -197,7 +204,7 @@ if [ "$tshark" = 1 ]; then
 		tsnote="3 runs on the main capture"
 	else
 		mkcap small 1 2016-11-07T19:30:00Z
-		tcap=$b/small.pcap
+		tcap=$b/small-p$page_bytes.pcap
 		read -r tpk _ < <(capinfo small)
 		tscale=$(awk -v a="$npk" -v b="$tpk" 'BEGIN { print a / b }')
 		tsnote="3 runs on a 1-hour capture ($tpk packets), CPU scaled by $tscale"
@@ -241,8 +248,8 @@ say "originstatd peak RSS   = $(awk -v k="$(median osd 2)" \
 if [ "$double" = 1 ]; then
 	mkcap double 16 2016-11-07T12:00:00Z
 	read -r dpk _ < <(capinfo double)
-	cat "$b/double.pcap" >/dev/null
-	run_osd osd2 "$b/double.pcap"
+	cat "$b/double-p$page_bytes.pcap" >/dev/null
+	run_osd osd2 "$b/double-p$page_bytes.pcap"
 	awk -v p="$dpk" '{ printf "twice as long (%d packets): originstatd" \
 	    " %.2f s CPU, peak RSS %.1f MiB\n", p, $1, $2 / 1024 }' \
 	    "$b/m.osd2"

@@ -56,6 +56,12 @@
 #define US		1000000LL
 #define SESS_MAX_US	(45 * US)	/* no new request after this */
 #define BURST_MAX	32768
+/*
+ * --page-bytes: real pages are kilobytes, several segments each; the
+ * default responses are one small segment.  The bound keeps three
+ * pipelined answers (head, up to 400 bytes, the extra) in BURST_MAX.
+ */
+#define PAGE_BYTES_MAX	10000
 #define PEND_MAX	64	/* hits of one session: 6 rounds of 3 */
 #define LATE_MAX	64	/* segments chaos sends late, per session */
 #define AHEAD_SEGS	4	/* a held segment lets at most this many by */
@@ -243,6 +249,7 @@ struct opts {
 	uint64_t	 seed;
 	unsigned	 linktype;
 	double		 chaos;		/* probability per client segment */
+	size_t		 page_bytes;	/* added to each response body */
 };
 
 /*
@@ -310,7 +317,8 @@ usage(int status)
 	    "[--networks TSV]\n"
 	    "       [--start 2016-11-08T05:00:00Z] [--hours 43] "
 	    "[--scale 1.0] [--seed 1]\n"
-	    "       [--linktype ether|sll|sll2|raw|null] [--chaos 0..1]\n");
+	    "       [--linktype ether|sll|sll2|raw|null] [--chaos 0..1]"
+	    " [--page-bytes N]\n");
 	exit(status);
 }
 
@@ -1202,20 +1210,28 @@ response_add(struct sim *s, const char *method, int64_t t)
 	time_t sec = (time_t)(t / US);
 	struct tm tm;
 	unsigned i = rng_below(&s->rng, 9);
-	size_t n = (size_t)rng_range(&s->rng, 40, 400);
+	size_t n = (size_t)rng_range(&s->rng, 40, 400), k;
 	int len;
 
 	gmtime_r(&sec, &tm);
 	strftime(when, sizeof(when), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (codes[i] == 304)
-		n = 0;
+	n = codes[i] == 304 ? 0 : n + s->o->page_bytes;
 	len = snprintf(s->line, sizeof(s->line), "HTTP/1.1 %u %s\r\nDate: %s"
 	    "\r\nServer: Apache\r\nContent-Type: text/html; charset=UTF-8\r\n"
 	    "Content-Length: %zu\r\n\r\n", codes[i], reasons[i], when, n);
 	if (len > 0)
 		buf_add(s->rsp, &s->nrsp, s->line, (size_t)len);
-	if (strcmp(method, "HEAD") != 0)
-		buf_add(s->rsp, &s->nrsp, filler, n);
+	if (strcmp(method, "HEAD") == 0)
+		return;
+	/*
+	 * The filler over and over, without a random draw: with
+	 * --page-bytes 0 the capture is the very one it was before.
+	 */
+	while (n > 0) {
+		k = n < sizeof(filler) - 1 ? n : sizeof(filler) - 1;
+		buf_add(s->rsp, &s->nrsp, filler, k);
+		n -= k;
+	}
 }
 
 /*
@@ -1639,10 +1655,11 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "seed", required_argument, NULL, 'r' },
 		{ "linktype", required_argument, NULL, 'l' },
 		{ "chaos", required_argument, NULL, 'c' },
+		{ "page-bytes", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	double hours = 43;
+	double hours = 43, pb;
 	char *end;
 	int ch;
 
@@ -1689,6 +1706,13 @@ parse_args(int argc, char **argv, struct opts *o)
 			if (parse_double(optarg, 0, 1, &o->chaos))
 				bad_arg("--chaos", optarg,
 				    "want a probability from 0 to 1");
+			break;
+		case 'p':
+			if (parse_double(optarg, 0, PAGE_BYTES_MAX, &pb) ||
+			    pb != floor(pb))
+				bad_arg("--page-bytes", optarg,
+				    "want a whole number from 0 to 10000");
+			o->page_bytes = (size_t)pb;
 			break;
 		case 'h':
 			usage(EX_OK_);
