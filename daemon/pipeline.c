@@ -195,16 +195,18 @@ on_hit(void *arg, const struct hit *h)
 	struct agg_stats as;
 	char cc[3] = "ZZ";
 	unsigned cls;
+	uint64_t hash;
 
 	if (h->kind == HIT_HTTP)
 		cls = hit_http(pl, h->req, &client);
 	else
 		cls = classify_sni(pl->cfg, h->hello->sni, h->hello->sni_len);
+	/* One hash of the client for the GeoIP cache and the sketches. */
+	hash = addr_hash(&client, pl->seed);
 	if (pl->geo != NULL)
-		geo_lookup(pl->geo, &client, cc);
+		geo_lookup_hashed(pl->geo, &client, hash, cc);
 	agg_hit(pl->agg, pl->now_us, cls, cc,
-	    h->kind == HIT_HTTP ? AGG_REQUEST : AGG_TLS,
-	    addr_hash(&client, pl->seed), on_minute, pl);
+	    h->kind == HIT_HTTP ? AGG_REQUEST : AGG_TLS, hash, on_minute, pl);
 	agg_get_stats(pl->agg, &as);
 	pl->stats.late_hits = as.late;
 	pl->stats.clock_resets = as.clock_resets;

@@ -266,13 +266,21 @@ geo_query(const struct geo *g, const struct ip_addr *addr, char cc[2])
 void
 geo_lookup(struct geo *g, const struct ip_addr *addr, char cc[3])
 {
+	geo_lookup_hashed(g, addr, g->cache != NULL ?
+	    addr_hash(addr, g->seed) : 0, cc);
+}
+
+void
+geo_lookup_hashed(struct geo *g, const struct ip_addr *addr, uint64_t hash,
+    char cc[3])
+{
 	struct geo_slot *slot = NULL;
 	enum geo_result r;
 	char code[2];
 
 	g->stats.lookups++;
 	if (g->cache != NULL)
-		slot = &g->cache[addr_hash(addr, g->seed) & g->mask];
+		slot = &g->cache[hash & g->mask];
 	if (slot != NULL && slot->result != GEO_EMPTY &&
 	    addr_equal(&slot->addr, addr)) {
 		g->stats.cache_hits++;

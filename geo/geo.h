@@ -37,6 +37,13 @@ void		 geo_free(struct geo *);
 /* Country of addr as two upper-case letters and a NUL in cc[3]. */
 void		 geo_lookup(struct geo *, const struct ip_addr *addr,
 		    char cc[3]);
+/*
+ * The same, with a hash of addr the caller has already computed
+ * (addr_hash under any seed): it picks the cache slot, so an address is
+ * hashed once per hit, not once here and once for the sketches.
+ */
+void		 geo_lookup_hashed(struct geo *, const struct ip_addr *addr,
+		    uint64_t hash, char cc[3]);
 void		 geo_get_stats(const struct geo *, struct geo_stats *);
 
 #endif

@@ -426,6 +426,48 @@ START_TEST(test_cache_consistent)
 }
 END_TEST
 
+/*
+ * geo_lookup_hashed trusts the caller's hash only to pick a slot: with
+ * every address given the same hash (one slot for all) or a hash that
+ * changes between lookups of one address, answers stay those of an
+ * uncached handle, and only a lookup that finds its own address in the
+ * slot counts as a hit.
+ */
+START_TEST(test_cache_hashed)
+{
+	struct geo *cached = open_db("geo-iplocdb.mmdb", 64);
+	struct geo *plain = open_db("geo-iplocdb.mmdb", 0);
+	struct geo_stats st;
+	struct ip_addr a;
+	uint8_t v4[4] = { 198, 51, 100, 0 };
+	char want[3], got[3];
+	unsigned h;
+
+	for (h = 0; h < 256; h++) {
+		v4[0] = h % 2 ? 198 : 203;
+		v4[2] = h % 2 ? 100 : 113;
+		v4[3] = (uint8_t)h;
+		addr_from_v4(&a, v4);
+		geo_lookup(plain, &a, want);
+		geo_lookup_hashed(cached, &a, 0, got);
+		ck_assert_str_eq(got, want);
+		geo_lookup_hashed(cached, &a, 0, got);	/* same slot: hit */
+		ck_assert_str_eq(got, want);
+		geo_lookup_hashed(cached, &a, h + 1, got);
+		ck_assert_str_eq(got, want);
+		geo_lookup_hashed(cached, &a, ~(uint64_t)0 - h, got);
+		ck_assert_str_eq(got, want);
+	}
+	geo_get_stats(cached, &st);
+	ck_assert_uint_eq(st.lookups, 4 * 256);
+	/* The second lookup of each address hits; the others may. */
+	ck_assert_uint_ge(st.cache_hits, 256);
+	ck_assert_uint_le(st.cache_hits, 3 * 256);
+	geo_free(cached);
+	geo_free(plain);
+}
+END_TEST
+
 /* A large cache keeps what fits: the second pass is all hits. */
 START_TEST(test_cache_large)
 {
@@ -589,6 +631,7 @@ geo_suite(void)
 	tcase_add_test(tc, test_cache_hit);
 	tcase_add_test(tc, test_cache_consistent);
 	tcase_add_test(tc, test_cache_large);
+	tcase_add_test(tc, test_cache_hashed);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(tf, 120);
