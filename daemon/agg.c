@@ -197,8 +197,8 @@ slot_oldest(struct agg *a)
 	return best;
 }
 
-void
-agg_tick(struct agg *a, int64_t now_us, agg_emit_fn emit, void *arg)
+static void
+agg_tick_slow(struct agg *a, int64_t now_us, agg_emit_fn emit, void *arg)
 {
 	struct slot *sl;
 	int64_t cutoff;
@@ -220,9 +220,9 @@ agg_tick(struct agg *a, int64_t now_us, agg_emit_fn emit, void *arg)
 		return;
 	a->watermark = now_us;
 	/*
-	 * This runs for every packet.  The cutoff moves once a minute, and
-	 * until it does every open minute is at or after it (agg_hit opens
-	 * none before closed_before): nothing to close.
+	 * The cutoff moves once a minute, and until it does every open
+	 * minute is at or after it (agg_hit opens none before
+	 * closed_before): nothing to close.
 	 */
 	if (now_us < a->next_cut_us)
 		return;
@@ -232,6 +232,22 @@ agg_tick(struct agg *a, int64_t now_us, agg_emit_fn emit, void *arg)
 	if (cutoff > a->closed_before)
 		a->closed_before = cutoff;
 	a->next_cut_us = (cutoff + 60) * 1000000 + a->grace_us;
+}
+
+/*
+ * This runs for every packet, so the common case comes first, small
+ * enough to be inlined: time moved on within the minute.  A later time
+ * can be no clock reset, and before next_cut_us nothing closes, so
+ * agg_tick_slow would only have raised the watermark.
+ */
+void
+agg_tick(struct agg *a, int64_t now_us, agg_emit_fn emit, void *arg)
+{
+	if (now_us > a->watermark && now_us < a->next_cut_us) {
+		a->watermark = now_us;
+		return;
+	}
+	agg_tick_slow(a, now_us, emit, arg);
 }
 
 void
