@@ -121,69 +121,96 @@ flow_count(const struct flow_table *ft)
 	return ft->count;
 }
 
-/* Eight bytes as a big-endian number: compilers turn this into one load. */
-static inline uint64_t
-load_be64(const uint8_t *p)
-{
-	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
-	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
-	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
-	    (uint64_t)p[6] << 8 | p[7];
-}
-
-/* memcmp's order on two addresses, as two word compares, not a call. */
-static inline int
-addr_order(const struct ip_addr *x, const struct ip_addr *y)
-{
-	uint64_t a = load_be64(x->a), b = load_be64(y->a);
-
-	if (a == b) {
-		a = load_be64(x->a + 8);
-		b = load_be64(y->a + 8);
-	}
-	return a < b ? -1 : a > b;
-}
-
-/* Canonical key; *dir is 0 when the sender is key.a. */
-static void
-key_make(const struct segment *s, struct flow_key *k, int *dir)
-{
-	int c = addr_order(&s->src, &s->dst);
-
-	if (c < 0 || (c == 0 && s->sport <= s->dport)) {
-		k->a = s->src, k->b = s->dst, k->pa = s->sport, k->pb = s->dport;
-		*dir = 0;
-	} else {
-		k->a = s->dst, k->b = s->src, k->pa = s->dport, k->pb = s->sport;
-		*dir = 1;
-	}
-	k->vlan = s->vlan;
-}
-
 /*
- * The key as words: four of addresses, then ports and VLAN (the key has
- * no padding: 16 + 16 + 3 * 2 bytes, alignment 2), so the hash and the
- * compare each load it once.
+ * The key as words: four of addresses, then ports and VLAN in the fifth,
+ * so the hash and the compare each load it once.  The words of a packet
+ * are made straight from its segment with 8-byte loads only: the decoder
+ * has just written the addresses in 8-byte stores, and a load spanning
+ * several smaller stores, or a struct copied and read back at another
+ * width, stalls the CPU for a dozen cycles (store-to-load forwarding
+ * fails), every packet.  The fifth word is arithmetic on the fields.
  */
 struct key_words {
 	uint64_t	w[5];
 };
 
-_Static_assert(sizeof(struct flow_key) == 38 &&
-    sizeof(struct flow_key) > 32 && sizeof(struct flow_key) <= 40,
-    "struct flow_key has padding: key_make must clear it");
+static inline uint64_t
+key_tail(uint16_t pa, uint16_t pb, uint16_t vlan)
+{
+	return (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)vlan << 32;
+}
 
-static void
+/* The words of a stored key. */
+static inline void
 key_words(const struct flow_key *k, struct key_words *kw)
 {
-	const uint8_t *p = (const uint8_t *)k;
+	memcpy(&kw->w[0], k->a.a, 8);
+	memcpy(&kw->w[1], k->a.a + 8, 8);
+	memcpy(&kw->w[2], k->b.a, 8);
+	memcpy(&kw->w[3], k->b.a + 8, 8);
+	kw->w[4] = key_tail(k->pa, k->pb, k->vlan);
+}
 
-	memcpy(&kw->w[0], p, 8);
-	memcpy(&kw->w[1], p + 8, 8);
-	memcpy(&kw->w[2], p + 16, 8);
-	memcpy(&kw->w[3], p + 24, 8);
-	kw->w[4] = 0;
-	memcpy(&kw->w[4], p + 32, sizeof(*k) - 32);
+/* The key to store for words made by seg_words. */
+static void
+key_from_words(const struct key_words *kw, struct flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->a.a, &kw->w[0], 8);
+	memcpy(k->a.a + 8, &kw->w[1], 8);
+	memcpy(k->b.a, &kw->w[2], 8);
+	memcpy(k->b.a + 8, &kw->w[3], 8);
+	k->pa = (uint16_t)kw->w[4];
+	k->pb = (uint16_t)(kw->w[4] >> 16);
+	k->vlan = (uint16_t)(kw->w[4] >> 32);
+}
+
+/*
+ * A word as loaded, as the big-endian number of its bytes in memory
+ * order, for comparing addresses as memcmp would; compilers make this a
+ * byte swap (or nothing) in a register.
+ */
+static inline uint64_t
+word_be(uint64_t w)
+{
+	uint8_t b[8];
+
+	memcpy(b, &w, 8);
+	return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 |
+	    (uint64_t)b[2] << 40 | (uint64_t)b[3] << 32 |
+	    (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+	    (uint64_t)b[6] << 8 | b[7];
+}
+
+/*
+ * Canonical key words of a segment: the lower address (memcmp's order),
+ * or with equal addresses the lower port, first; *dir is 0 when the
+ * sender is first.
+ */
+static inline void
+seg_words(const struct segment *s, struct key_words *kw, int *dir)
+{
+	uint64_t s0, s1, d0, d1, x, y;
+
+	memcpy(&s0, s->src.a, 8);
+	memcpy(&s1, s->src.a + 8, 8);
+	memcpy(&d0, s->dst.a, 8);
+	memcpy(&d1, s->dst.a + 8, 8);
+	x = word_be(s0);
+	y = word_be(d0);
+	if (x == y) {
+		x = word_be(s1);
+		y = word_be(d1);
+	}
+	if (x < y || (x == y && s->sport <= s->dport)) {
+		kw->w[0] = s0, kw->w[1] = s1, kw->w[2] = d0, kw->w[3] = d1;
+		kw->w[4] = key_tail(s->sport, s->dport, s->vlan);
+		*dir = 0;
+	} else {
+		kw->w[0] = d0, kw->w[1] = d1, kw->w[2] = s0, kw->w[3] = s1;
+		kw->w[4] = key_tail(s->dport, s->sport, s->vlan);
+		*dir = 1;
+	}
 }
 
 /*
@@ -564,14 +591,14 @@ flow_segment(struct flow_table *ft, const struct segment *s, int64_t ts_us)
 	int d;
 
 	flow_expire(ft, ts_us);
-	key_make(s, &k, &d);
-	key_words(&k, &kw);
+	seg_words(s, &kw, &d);
 	b = key_hash_words(ft, &kw);
 	i = flow_find(ft, &kw, b);
 	if (i == NIL) {
 		if ((s->flags & TCP_RST) ||
 		    (s->wire_len == 0 && !(s->flags & TCP_SYN)))
 			return;			/* nothing worth a new entry */
+		key_from_words(&kw, &k);
 		i = flow_insert(ft, &k, b, !(s->flags & TCP_SYN));
 	} else if (i != ft->head) {
 		lru_unlink(ft, i);
