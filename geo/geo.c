@@ -271,6 +271,18 @@ geo_lookup(struct geo *g, const struct ip_addr *addr, char cc[3])
 }
 
 void
+geo_prefetch(const struct geo *g, uint64_t hash)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	if (g->cache != NULL)
+		__builtin_prefetch(&g->cache[hash & g->mask]);
+#else
+	(void)g;
+	(void)hash;
+#endif
+}
+
+void
 geo_lookup_hashed(struct geo *g, const struct ip_addr *addr, uint64_t hash,
     char cc[3])
 {

@@ -44,6 +44,8 @@ void		 geo_lookup(struct geo *, const struct ip_addr *addr,
  */
 void		 geo_lookup_hashed(struct geo *, const struct ip_addr *addr,
 		    uint64_t hash, char cc[3]);
+/* Start fetching the cache slot of hash; a hint, nothing else. */
+void		 geo_prefetch(const struct geo *, uint64_t hash);
 void		 geo_get_stats(const struct geo *, struct geo_stats *);
 
 #endif
