@@ -1,32 +1,70 @@
 /*
- * capture.c - libpcap wrapper.
+ * capture.c - packets from libpcap, or from classic pcap files read here.
  *
  * Live captures use a large kernel buffer, immediate mode off and a 100 ms
  * timeout so that packets arrive in batches (fewer wake-ups) and the main
  * loop still runs when traffic stops.
+ *
+ * Classic pcap files are read without libpcap: its reader costs two fread()
+ * calls through a 4 KiB stdio buffer and a copy per packet.  Here read(2)
+ * fills one large buffer and each packet is handed on in place; records are
+ * parsed by pcapfile.c, which accepts and rejects what libpcap 1.10 does.
+ * Everything else (pcapng, other versions, link types decode.c does not
+ * read) goes to libpcap as before, with the bytes already read put back.
  */
+#define _GNU_SOURCE	/* fopencookie(3), for bytes read from a pipe */
+
 #include "capture.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "decode.h"
+#include "pcapfile.h"
 
 #define CAPTURE_POLL_MS	100
+/* Holds any record: PCAPFILE_REC_HDR_LEN + maxcap, checked at open. */
+#define CAPTURE_FILE_BUF	(1024 * 1024)
 
 struct capture {
-	pcap_t		*p;
+	pcap_t		*p;		/* own reader: dead, for BPF */
 	int		 linktype;
 	int		 live;
-	int		 fd;		/* live: to poll */
+	int		 fd;		/* live: to poll; own: to read */
 	capture_fn	 fn;
 	void		*arg;
+	/* Classic pcap files read here. */
+	int		 own;
+	int		 close_fd;	/* not stdin */
+	int		 eof;
+	int		 rerrno;	/* of the failed read(2) */
+	volatile sig_atomic_t brk;
+	struct pcapfile_hdr hdr;
+	uint8_t		*buf;		/* CAPTURE_FILE_BUF bytes */
+	size_t		 pos, len;	/* unread: buf[pos, len) */
+	struct bpf_program prog;
+	int		 has_prog;
 	char		 errbuf[PCAP_ERRBUF_SIZE + 256];
+};
+
+/*
+ * What libpcap's reader gets for a file that is not ours: the bytes we read
+ * to look at the header, then the rest of the pipe.
+ */
+struct replay {
+	int		 fd;
+	int		 close_fd;
+	uint8_t		*buf;
+	size_t		 pos, len;
 };
 
 int
@@ -41,6 +79,14 @@ capture_set_filter(struct capture *c, const char *name, const char *filter,
 		snprintf(err, errcap, "%s: bad filter '%s': %s", name, filter,
 		    pcap_geterr(c->p));
 		return -1;
+	}
+	if (c->own) {
+		/* Run per packet by capture_file_dispatch. */
+		if (c->has_prog)
+			pcap_freecode(&c->prog);
+		c->prog = prog;
+		c->has_prog = 1;
+		return 0;
 	}
 	if (pcap_setfilter(c->p, &prog) < 0) {
 		snprintf(err, errcap, "%s: cannot set filter: %s", name,
@@ -67,27 +113,81 @@ capture_check_link(struct capture *c, const char *name, char *err,
 	return 0;
 }
 
-struct capture *
-capture_open_file(const char *path, const char *filter, char *err,
-    size_t errcap, int *status)
+static ssize_t
+replay_read(void *cookie, char *buf, size_t size)
 {
-	char ebuf[PCAP_ERRBUF_SIZE];
-	struct capture *c;
+	struct replay *rp = cookie;
+	size_t n = rp->len - rp->pos;
+
+	if (n == 0)
+		return read(rp->fd, buf, size);
+	if (n > size)
+		n = size;
+	memcpy(buf, rp->buf + rp->pos, n);
+	rp->pos += n;
+	return (ssize_t)n;
+}
+
+static int
+replay_close(void *cookie)
+{
+	struct replay *rp = cookie;
+
+	if (rp->close_fd)
+		close(rp->fd);
+	free(rp->buf);
+	free(rp);
+	return 0;
+}
+
+/*
+ * A stdio stream for libpcap that starts where the file started: seek back
+ * if we can, else replay the bytes read so far.  Takes c->fd and c->buf.
+ */
+static FILE *
+capture_refile(struct capture *c, off_t start)
+{
+	cookie_io_functions_t io = { replay_read, NULL, NULL, replay_close };
+	struct replay *rp;
 	FILE *fp;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		snprintf(err, errcap, "%s: out of memory", path);
-		*status = EX_OSERR;
+	if (start >= 0 && lseek(c->fd, start, SEEK_SET) == start) {
+		if (!c->close_fd)
+			return stdin;	/* untouched: we read fd 0 */
+		if ((fp = fdopen(c->fd, "rb")) != NULL)
+			c->close_fd = 0;
+		return fp;
+	}
+	if ((rp = calloc(1, sizeof(*rp))) == NULL)
+		return NULL;
+	rp->fd = c->fd;
+	rp->close_fd = c->close_fd;
+	rp->buf = c->buf;
+	rp->len = c->len;
+	if ((fp = fopencookie(rp, "rb", io)) == NULL) {
+		free(rp);
 		return NULL;
 	}
-	if (strcmp(path, "-") == 0) {
-		fp = stdin;
-	} else if ((fp = fopen(path, "rb")) == NULL) {
+	c->buf = NULL;
+	c->close_fd = 0;
+	return fp;
+}
+
+/* The file as libpcap reads it, exactly as before this reader existed. */
+static int
+capture_open_pcap(struct capture *c, const char *path, off_t start,
+    char *err, size_t errcap, int *status)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	FILE *fp;
+
+	if ((fp = capture_refile(c, start)) == NULL) {
 		snprintf(err, errcap, "%s: %s", path, strerror(errno));
-		*status = EX_NOINPUT;
-		free(c);
-		return NULL;
+		*status = EX_OSERR;
+		return -1;
 	}
+	free(c->buf);
+	c->buf = NULL;
 	ebuf[0] = '\0';
 	c->p = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_MICRO, ebuf);
@@ -97,7 +197,116 @@ capture_open_file(const char *path, const char *filter, char *err,
 		*status = EX_DATAERR;
 		if (fp != stdin)
 			fclose(fp);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * libpcap's linktype_to_dlt() for the link types decode.c reads: only
+ * LINKTYPE_RAW has a DLT_ of another value.  Others may map elsewhere, but
+ * are not ours to read (capture_own_ok).  A link type has 26 bits.
+ */
+static int
+capture_dlt(uint32_t linktype)
+{
+	if (linktype == DEC_LINK_RAW)
+		return DLT_RAW;
+	return (int)linktype;
+}
+
+/*
+ * Can we read this file ourselves?  Not if libpcap would rewrite packet
+ * bytes: it byte-swaps the pseudo-headers of these link types in files
+ * from a host of the other byte order.
+ */
+static int
+capture_own_ok(const struct pcapfile_hdr *h)
+{
+	int dlt = capture_dlt(h->linktype);
+
+	if (!decode_link_supported(dlt))
+		return 0;
+	if (h->maxcap > CAPTURE_FILE_BUF - PCAPFILE_REC_HDR_LEN)
+		return 0;
+	if (h->swapped && (dlt == DLT_LINUX_SLL || dlt == DLT_NFLOG))
+		return 0;
+	return 1;
+}
+
+/* Read until the file header is in or the input ends; 0 or -1 (errno). */
+static int
+capture_fill_header(struct capture *c)
+{
+	ssize_t got;
+
+	while (c->len < PCAPFILE_HDR_LEN) {
+		got = read(c->fd, c->buf + c->len, CAPTURE_FILE_BUF - c->len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+		c->len += (size_t)got;
+	}
+	return 0;
+}
+
+static int
+capture_open_own(struct capture *c, const char *path, char *err,
+    size_t errcap, int *status)
+{
+	c->own = 1;
+	c->linktype = capture_dlt(c->hdr.linktype);
+	c->p = pcap_open_dead_with_tstamp_precision(c->linktype,
+	    (int)c->hdr.snapshot, PCAP_TSTAMP_PRECISION_MICRO);
+	if (c->p == NULL) {
+		snprintf(err, errcap, "%s: out of memory", path);
+		*status = EX_OSERR;
+		return -1;
+	}
+	c->pos = PCAPFILE_HDR_LEN;
+	if (c->close_fd)
+		(void)posix_fadvise(c->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return 0;
+}
+
+struct capture *
+capture_open_file(const char *path, const char *filter, char *err,
+    size_t errcap, int *status)
+{
+	struct capture *c;
+	off_t start;
+	int r;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->buf = malloc(CAPTURE_FILE_BUF)) == NULL) {
+		snprintf(err, errcap, "%s: out of memory", path);
+		*status = EX_OSERR;
 		free(c);
+		return NULL;
+	}
+	c->fd = 0;
+	if (strcmp(path, "-") != 0) {
+		if ((c->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			snprintf(err, errcap, "%s: %s", path, strerror(errno));
+			*status = EX_NOINPUT;
+			capture_close(c);
+			return NULL;
+		}
+		c->close_fd = 1;
+	}
+	start = lseek(c->fd, 0, SEEK_CUR);
+	/* A read error is libpcap's to report, as it always was. */
+	if (capture_fill_header(c) == 0 &&
+	    pcapfile_header(c->buf, c->len, &c->hdr) == PCAPFILE_OK &&
+	    capture_own_ok(&c->hdr))
+		r = capture_open_own(c, path, err, errcap, status);
+	else
+		r = capture_open_pcap(c, path, start, err, errcap, status);
+	if (r < 0) {
+		capture_close(c);
 		return NULL;
 	}
 	if (capture_check_link(c, path, err, errcap) < 0 ||
@@ -170,7 +379,18 @@ capture_close(struct capture *c)
 		return;
 	if (c->p != NULL)
 		pcap_close(c->p);
+	if (c->has_prog)
+		pcap_freecode(&c->prog);
+	if (c->close_fd)
+		close(c->fd);
+	free(c->buf);
 	free(c);
+}
+
+int
+capture_own_reader(const struct capture *c)
+{
+	return c->own;
 }
 
 int
@@ -196,6 +416,110 @@ capture_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	c->fn(c->arg, c->linktype, ts, data, h->caplen, h->len);
 }
 
+/*
+ * Move the unread tail to the front and read more behind it.  0, or -1
+ * with c->rerrno set.
+ */
+static int
+capture_fill(struct capture *c)
+{
+	size_t left = c->len - c->pos;
+	ssize_t got;
+
+	memmove(c->buf, c->buf + c->pos, left);
+	c->pos = 0;
+	c->len = left;
+	/* Asked for more, so the record is incomplete: shorter than that. */
+	assert(left < PCAPFILE_REC_HDR_LEN + (size_t)c->hdr.maxcap &&
+	    PCAPFILE_REC_HDR_LEN + (size_t)c->hdr.maxcap <= CAPTURE_FILE_BUF);
+	got = read(c->fd, c->buf + left, CAPTURE_FILE_BUF - left);
+	if (got < 0) {
+		c->rerrno = errno;
+		return -1;
+	}
+	if (got == 0)
+		c->eof = 1;
+	c->len += (size_t)got;
+	return 0;
+}
+
+/* pcap_offline_filter() wants a pcap_pkthdr; BPF reads only the lengths. */
+static int
+capture_match(const struct capture *c, const struct pcapfile_rec *r,
+    const uint8_t *data)
+{
+	struct pcap_pkthdr ph;
+
+	memset(&ph, 0, sizeof(ph));
+	ph.caplen = r->caplen;
+	ph.len = r->wirelen;
+	return pcap_offline_filter(&c->prog, &ph, data) != 0;
+}
+
+/* The next record, reading more as needed. */
+static enum pcapfile_status
+capture_next(struct capture *c, struct pcapfile_rec *r)
+{
+	enum pcapfile_status s;
+
+	for (;;) {
+		s = pcapfile_record(&c->hdr, c->buf + c->pos, c->len - c->pos,
+		    r);
+		if (s != PCAPFILE_NEED_MORE)
+			return s;
+		if (c->eof)
+			return pcapfile_end(&c->hdr, c->buf + c->pos,
+			    c->len - c->pos, r);
+		if (capture_fill(c) < 0)
+			return PCAPFILE_NEED_MORE;	/* see c->rerrno */
+	}
+}
+
+/*
+ * pcap_offline_read() without libpcap: up to cnt packets (all if cnt <= 0)
+ * that pass the filter; a break leaves after the packet in hand.
+ */
+static enum capture_result
+capture_file_dispatch(struct capture *c, int cnt)
+{
+	struct pcapfile_rec r;
+	const uint8_t *data;
+	int n = 0;
+
+	for (;;) {
+		if (c->brk) {
+			if (n > 0)
+				return CAPTURE_MORE;
+			c->brk = 0;
+			return CAPTURE_BROKEN;
+		}
+		switch (capture_next(c, &r)) {
+		case PCAPFILE_OK:
+			break;
+		case PCAPFILE_END:
+			return n > 0 ? CAPTURE_MORE : CAPTURE_EOF;
+		case PCAPFILE_NEED_MORE:
+			/* A signal: let the caller look at its flags. */
+			if (c->rerrno == EINTR)
+				return CAPTURE_MORE;
+			snprintf(c->errbuf, sizeof(c->errbuf),
+			    "error reading dump file: %s", strerror(c->rerrno));
+			return CAPTURE_ERROR;
+		default:
+			pcapfile_strerror(&c->hdr, &r, c->errbuf,
+			    sizeof(c->errbuf));
+			return CAPTURE_ERROR;
+		}
+		data = c->buf + c->pos + r.off;
+		c->pos += r.len;
+		if (c->has_prog && !capture_match(c, &r, data))
+			continue;
+		c->fn(c->arg, c->linktype, r.ts_us, data, r.caplen, r.wirelen);
+		if (++n == cnt)
+			return CAPTURE_MORE;
+	}
+}
+
 enum capture_result
 capture_dispatch(struct capture *c, int cnt, capture_fn fn, void *arg)
 {
@@ -203,6 +527,8 @@ capture_dispatch(struct capture *c, int cnt, capture_fn fn, void *arg)
 
 	c->fn = fn;
 	c->arg = arg;
+	if (c->own)
+		return capture_file_dispatch(c, cnt);
 	if (c->live) {
 		struct pollfd pfd = { c->fd, POLLIN, 0 };
 
@@ -233,7 +559,10 @@ capture_error(const struct capture *c)
 void
 capture_break(struct capture *c)
 {
-	pcap_breakloop(c->p);
+	if (c->own)
+		c->brk = 1;
+	else
+		pcap_breakloop(c->p);
 }
 
 int

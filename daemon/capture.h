@@ -1,7 +1,7 @@
 /*
  * capture.h - libpcap at the edge: open a file or an interface, apply the
  * BPF filter, hand packets to a callback.  The only code that includes
- * pcap.h.
+ * pcap.h.  Classic pcap files are read without libpcap (pcapfile.h).
  */
 #ifndef ORIGINSTAT_CAPTURE_H
 #define ORIGINSTAT_CAPTURE_H
@@ -43,6 +43,12 @@ const char	*capture_linktype_name(const struct capture *);
 enum capture_result capture_dispatch(struct capture *, int cnt, capture_fn,
 		    void *arg);
 const char	*capture_error(const struct capture *);
+/*
+ * 1 if a file is read by capture.c itself, not libpcap (classic pcap of a
+ * link type decode.c reads); a BPF filter then runs per packet in
+ * capture_dispatch, for nothing unless the user asked for one.
+ */
+int		 capture_own_reader(const struct capture *);
 /* Stop a dispatch in progress (safe from the callback). */
 void		 capture_break(struct capture *);
 /* pcap_stats into st (live captures); 0 or -1. */

@@ -356,6 +356,14 @@ set_filter(struct capture *cap, const struct options *o)
 			fatalx(EX_USAGE, "--filter: %s", err);
 		return;
 	}
+	/*
+	 * A file capture.c reads itself would run the default through the
+	 * BPF interpreter per packet only to drop what decode.c skips
+	 * anyway.  So none: other protocols now count in not_tcp (and in
+	 * packets and bytes) rather than vanishing unseen.
+	 */
+	if (o->rfile != NULL && capture_own_reader(cap))
+		return;
 	if (capture_linktype(cap) == DEC_LINK_ETHERNET &&
 	    capture_set_filter(cap, name, ETHER_FILTER, err, sizeof(err)) == 0)
 		return;
