@@ -185,15 +185,17 @@ say
 
 # Warm the page cache, then alternate.
 cat "$cap" >/dev/null
-say "runs: $runs alternating (floor, originstatd, httpry)"
+say "runs: $runs alternating (floor, floor --own, originstatd, httpry)"
 for i in $(seq "$runs"); do
 	measure floor "$b/floor" "$cap"
+	measure own "$b/floor" --own "$cap"
 	run_osd osd "$cap"
 	run_httpry httpry "$cap"
-	printf '  run %d: floor %s s, originstatd %s s, httpry %s s\n' "$i" \
-	    "$(tail -1 "$b/m.floor" | cut -d' ' -f1)" \
-	    "$(tail -1 "$b/m.osd" | cut -d' ' -f1)" \
-	    "$(tail -1 "$b/m.httpry" | cut -d' ' -f1)"
+	printf '  run %d: floor %s s, floor --own %s s, originstatd %s s,' \
+	    "$i" "$(tail -1 "$b/m.floor" | cut -d' ' -f1)" \
+	    "$(tail -1 "$b/m.own" | cut -d' ' -f1)" \
+	    "$(tail -1 "$b/m.osd" | cut -d' ' -f1)"
+	printf ' httpry %s s\n' "$(tail -1 "$b/m.httpry" | cut -d' ' -f1)"
 done
 
 tsnote=
@@ -217,6 +219,7 @@ fi
 
 osd=$(median osd 1)
 flo=$(median floor 1)
+own=$(median own 1)
 hry=$(median httpry 1)
 
 say
@@ -227,6 +230,8 @@ row() {
 	    printf "| %s | %.2f | %.1f | %s |\n", n, c, r / 1024, k }'
 }
 row "floor (libpcap, no-op callback)" "$flo" "$(median floor 2)" "$runs"
+row "floor --own (originstatd's reader, no-op)" "$own" "$(median own 2)" \
+    "$runs"
 row "originstatd (GeoIP, CSV)" "$osd" "$(median osd 2)" "$runs"
 row "httpry" "$hry" "$(median httpry 2)" "$runs"
 if [ "$tshark" = 1 ]; then
@@ -236,8 +241,11 @@ if [ "$tshark" = 1 ]; then
 	say "tshark: $tsnote (peak RSS is that of the capture measured)"
 fi
 say
-awk -v o="$osd" -v f="$flo" -v h="$hry" -v t="${tsh:-0}" 'BEGIN {
+awk -v o="$osd" -v f="$flo" -v w="$own" -v h="$hry" -v t="${tsh:-0}" \
+    'BEGIN {
 	printf "originstatd / floor   = %.2f   (target <= 2.0)\n", o / f
+	printf "originstatd / floor --own = %.2f   (reading as originstatd" \
+	    " reads; no target)\n", o / w
 	printf "httpry / originstatd  = %.2f   (target >= 3)\n", h / o
 	if (t > 0)
 		printf "tshark / originstatd  = %.0f    (target >= 100)\n", t / o
@@ -258,18 +266,23 @@ fi
 if [ "$callgrind" = 1 ]; then
 	say
 	say "instructions (valgrind --tool=callgrind, whole process):"
-	for t in floor originstatd; do
-		args=("$cap")
-		[ $t = floor ] || args=(-r "$cap" -c "$conf" --geoip "$db" \
-		    --csv /dev/null)
+	for t in floor own originstatd; do
+		case $t in
+		floor) cmd=("$b/floor" "$cap") ;;
+		own) cmd=("$b/floor" --own "$cap") ;;
+		*) cmd=("$b/originstatd" -r "$cap" -c "$conf" --geoip "$db"
+		    --csv /dev/null) ;;
+		esac
 		valgrind --tool=callgrind --callgrind-out-file="$b/cg.$t" \
-		    "$b/$t" "${args[@]}" >/dev/null 2>"$b/cg.$t.log"
+		    "${cmd[@]}" >/dev/null 2>"$b/cg.$t.log"
 		eval "ir_$t=$(sed -n 's/.*Collected : //p' "$b/cg.$t.log")"
 	done
-	awk -v f="$ir_floor" -v o="$ir_originstatd" -v p="$npk" 'BEGIN {
+	awk -v f="$ir_floor" -v w="$ir_own" -v o="$ir_originstatd" \
+	    -v p="$npk" 'BEGIN {
 		printf "  floor        %14.0f  (%.0f per packet)\n", f, f / p
+		printf "  floor --own  %14.0f  (%.0f per packet)\n", w, w / p
 		printf "  originstatd  %14.0f  (%.0f per packet)\n", o, o / p
-		printf "  ratio        %14.2f\n", o / f }'
+		printf "  ratio        %14.2f  (to floor)\n", o / f }'
 	say "  top functions of originstatd (self, share of all instructions):"
 	callgrind_annotate "$b/cg.originstatd" 2>/dev/null |
 	    sed -n 's/^ *\([0-9,]*\) (\( *[0-9.]*%\)) *\([^ ]*\).*/    \2  \3/p' |
