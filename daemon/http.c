@@ -7,11 +7,24 @@
  * the first byte that can never be valid makes it "malformed" at once and
  * the caller stops buffering garbage.  Line endings are CRLF or a bare LF
  * (RFC 9112 section 2.2).
+ *
+ * That byte loop is the arbiter, but most heads never reach it: each
+ * line is first looked at whole, its first byte outside SP..'~' found 16
+ * bytes at a time (SSE2) or 8 (a portable word loop), and only a line
+ * ending in anything but CRLF or LF -- HTAB, obs-text, controls, a bare
+ * CR, the end of the buffer -- goes byte by byte.  Compile with
+ * -DHTTP_PORTABLE to use the word loop on SSE2 machines as well, which is
+ * how the tests cover both.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#if defined(__SSE2__) && !defined(HTTP_PORTABLE)
+#define HTTP_SSE2
+#include <emmintrin.h>
+#endif
 
 #include "cursor.h"
 #include "http.h"
@@ -78,36 +91,161 @@ word_all_field_vchar(uint64_t w)
 }
 
 /*
- * Are all n bytes at p in lo..0x7e (lo is 0x20 or 0x21)?  Eight at a
- * time: with each byte's high bit cleared (t) no addition carries into
- * the next byte, t + 1 reaches 0x80 only for DEL and t + (0x80 - lo) only
- * for t >= lo; w itself has the high bit of the bytes >= 0x80.  The words
- * are or-ed together without a branch each and tested once; the last
- * word may overlap the one before, which only tests some bytes twice.
+ * The first of p[i..n) outside lo..0x7e (lo is 0x20 or 0x21), or n.
+ * Eight bytes at a time: with each byte's high bit cleared (t) no
+ * addition carries into the next byte, t + 1 reaches 0x80 only for DEL
+ * and t + (0x80 - lo) only for t >= lo; w itself has the high bit of the
+ * bytes >= 0x80.  A word that fails is finished byte by byte, which also
+ * does the last few bytes.
  */
-static bool
-span_in_range(const uint8_t *p, size_t n, unsigned lo)
+static inline size_t
+span_plain_words(const uint8_t *p, size_t n, size_t i, unsigned lo)
 {
 	const uint64_t k = SWAR_ONES * (0x80 - lo);
-	uint64_t w, t, acc = 0;
-	size_t i;
+	uint64_t w, t;
 
-	if (n < 8) {
-		for (i = 0; i < n; i++)
-			if (p[i] < lo || p[i] > 0x7e)
-				return false;
-		return true;
-	}
-	for (i = 0; n - i > 8; i += 8) {
+	while (n - i >= 8) {
 		memcpy(&w, p + i, 8);
 		t = w & SWAR_LOWS;
-		acc |= w | (t + SWAR_ONES) | ~(t + k);
+		if (((w | (t + SWAR_ONES) | ~(t + k)) & SWAR_HIGHS) != 0)
+			break;
+		i += 8;
 	}
-	memcpy(&w, p + n - 8, 8);
-	t = w & SWAR_LOWS;
-	acc |= w | (t + SWAR_ONES) | ~(t + k);
-	return (acc & SWAR_HIGHS) == 0;
+	while (i < n && p[i] >= lo && p[i] <= 0x7e)
+		i++;
+	return i;
 }
+
+#ifdef HTTP_SSE2
+/*
+ * 16-bit mask of the bytes of x outside lo..0x7e.  Adding 1 wraps DEL to
+ * 0x80 and 0xff to 0, so one signed compare finds them all: x + 1 is
+ * below lo + 1 exactly for x < lo, x == 0x7f and x >= 0x80.
+ */
+static inline unsigned
+sse2_odd_bytes(__m128i x, unsigned lo)
+{
+	__m128i y = _mm_add_epi8(x, _mm_set1_epi8(1));
+
+	return (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(y,
+	    _mm_set1_epi8((char)(lo + 1))));
+}
+
+static inline __m128i
+sse2_load(const uint8_t *p)
+{
+	return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* Mask of the bytes of x in a..a+span, unsigned. */
+static inline unsigned
+sse2_in(__m128i x, char a, char span)
+{
+	__m128i d = _mm_subs_epu8(_mm_sub_epi8(x, _mm_set1_epi8(a)),
+	    _mm_set1_epi8(span));
+
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(d,
+	    _mm_setzero_si128()));
+}
+
+/*
+ * span_plain_words sixteen bytes at a time, two blocks per turn while
+ * they last (long values: cookies, user agents).  The last block is
+ * loaded ending at n, overlapping bytes already seen, whose bits are
+ * shifted out; only a buffer shorter than one block takes the word loop.
+ */
+static inline size_t
+span_plain(const uint8_t *p, size_t n, size_t i, unsigned lo)
+{
+	unsigned m;
+
+	if (n < 16)
+		return span_plain_words(p, n, i, lo);
+	for (; n - i >= 32; i += 32)
+		if ((m = sse2_odd_bytes(sse2_load(p + i), lo) |
+		    sse2_odd_bytes(sse2_load(p + i + 16), lo) << 16) != 0)
+			return i + (unsigned)__builtin_ctz(m);
+	for (; n - i >= 16; i += 16)
+		if ((m = sse2_odd_bytes(sse2_load(p + i), lo)) != 0)
+			return i + (unsigned)__builtin_ctz(m);
+	if (i == n)
+		return n;
+	m = sse2_odd_bytes(sse2_load(p + n - 16), lo) >> (16 - (n - i));
+	return m != 0 ? i + (unsigned)__builtin_ctz(m) : n;
+}
+
+/*
+ * The usual method: 1..15 capital letters and a space, in the 16 bytes
+ * at p (the caller has checked they are there).  Returns its length, or
+ * 0 when the byte loop has to decide.
+ */
+static inline size_t
+method_len_fast(const uint8_t *p)
+{
+	unsigned other = ~sse2_in(sse2_load(p), 'A', 25) & 0xffff;
+	size_t i;
+
+	if (other == 0)
+		return 0;
+	i = (unsigned)__builtin_ctz(other);
+	return p[i] == ' ' ? i : 0;
+}
+
+/*
+ * A field line whose name is letters and '-' ended by ':' within the 16
+ * bytes at p, the usual case (the caller has checked that 16 bytes are
+ * there).  Returns the name's length and sets *e to the first byte
+ * after the colon outside SP..'~' -- in this block, or found by
+ * span_plain after it -- or returns 0 and the byte loop decides.
+ */
+static inline size_t
+field_fast(const uint8_t *p, size_t left, size_t *e)
+{
+	__m128i x = sse2_load(p);
+	unsigned colon, name, want, odd;
+
+	colon = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+	    _mm_set1_epi8(':')));
+	/* (x | 0x20) - 'a' <= 25 exactly for ASCII letters */
+	name = sse2_in(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 25) |
+	    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+	    _mm_set1_epi8('-')));
+	/*
+	 * want: the bytes before the first ':'.  Without a ':' it has bits
+	 * above 15, which name lacks; with an empty name it is 0 and so is
+	 * the length returned, which sends the caller to the byte loop.
+	 */
+	want = (colon & -colon) - 1;
+	if ((name & want) != want)
+		return 0;
+	odd = sse2_odd_bytes(x, 0x20) & ~(want << 1 | 1);
+	*e = odd != 0 ? (unsigned)__builtin_ctz(odd) :
+	    span_plain(p, left, 16, 0x20);
+	return (unsigned)__builtin_ctz(colon);
+}
+#else
+static inline size_t
+span_plain(const uint8_t *p, size_t n, size_t i, unsigned lo)
+{
+	return span_plain_words(p, n, i, lo);
+}
+
+static inline size_t
+method_len_fast(const uint8_t *p)
+{
+	(void)p;
+	return 0;
+}
+
+static inline size_t
+field_fast(const uint8_t *p, size_t left, size_t *e)
+{
+	(void)p;
+	(void)left;
+	(void)e;
+	return 0;
+}
+#endif
 
 static int
 is_ows(char ch)
@@ -139,6 +277,40 @@ view_eq_ci(const struct view *v, const char *s, size_t n)
 		if (lower((unsigned char)v->p[i]) != lower((unsigned char)s[i]))
 			return false;
 	return true;
+}
+
+/*
+ * The same for a field name and a lower-case literal of letters and '-'.
+ * Names are tchars, and among tchars or-ing in 0x20 maps exactly 'A'..'Z'
+ * onto a letter and leaves '-' alone (0x0d, the other byte that would
+ * give '-', is no tchar): view_eq_ci's answer, lowering one side only.
+ * All the literals are at least 4 bytes long.
+ */
+#define NAME_IS(v, lit)	name_is((v), (lit), sizeof(lit) - 1)
+
+/* Four bytes of a name against four of a literal, a word at a time. */
+static bool
+name_word_is(const char *name, const char *lit)
+{
+	uint32_t a, b;
+
+	memcpy(&a, name, 4);
+	memcpy(&b, lit, 4);
+	return (a | 0x20202020U) == b;
+}
+
+static bool
+name_is(const struct view *v, const char *s, size_t n)
+{
+	size_t i;
+
+	if (v->n != n)
+		return false;
+	for (i = 0; n - i >= 4; i += 4)
+		if (!name_word_is(v->p + i, s + i))
+			return false;
+	/* the last bytes: the final word overlaps the one before */
+	return i == n || name_word_is(v->p + n - 4, s + n - 4);
 }
 
 #define VIEW_HAS_PREFIX_CI(v, lit) \
@@ -260,33 +432,30 @@ scan_target_bytes(struct cursor *c, size_t *n)
 }
 
 /*
- * The common case first: the space found by memchr, then the bytes before
- * it checked a word at a time.  Anything else (no space yet, an empty or
- * too long target, a byte out of range) takes the byte loop, whose answer
- * is the one that counts; the fast path only ever agrees with it.
+ * The common case first: the first byte outside '!'..'~' found a block
+ * at a time, and it is the space.  Anything else (no space yet, an empty
+ * or too long target, a byte out of range) takes the byte loop, whose
+ * answer is the one that counts; the fast path only ever agrees with it.
  */
 static enum http_status
 scan_target(struct cursor *c, size_t *n)
 {
 	size_t lim = c->left < HTTP_TARGET_MAX + 1 ? c->left :
 	    HTTP_TARGET_MAX + 1;
-	const uint8_t *sp;
 	size_t i;
 
-	if (lim > 0 && (sp = memchr(c->p, ' ', lim)) != NULL) {
-		i = (size_t)(sp - c->p);
-		if (i > 0 && span_in_range(c->p, i, 0x21)) {
-			*n = i;
-			(void)cur_skip(c, i + 1);
-			return HTTP_OK;
-		}
+	i = span_plain(c->p, lim, 0, 0x21);
+	if (i < lim && i > 0 && c->p[i] == ' ') {
+		*n = i;
+		(void)cur_skip(c, i + 1);
+		return HTTP_OK;
 	}
 	return scan_target_bytes(c, n);
 }
 
 /* RFC 9112 2.3: HTTP-version, restricted to 1.x, then the line end. */
 static enum http_status
-scan_version(struct cursor *c, int *minor)
+scan_version_bytes(struct cursor *c, int *minor)
 {
 	static const char pfx[] = "HTTP/1.";
 	uint8_t ch;
@@ -304,6 +473,27 @@ scan_version(struct cursor *c, int *minor)
 		return HTTP_MALFORMED;
 	*minor = ch - '0';
 	return scan_eol(c);
+}
+
+/* "HTTP/1.x" CRLF or LF all there, the usual case; else the byte loop. */
+static enum http_status
+scan_version(struct cursor *c, int *minor)
+{
+	const uint8_t *p = c->p;
+	size_t eol;
+
+	if (c->left < 9 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' ||
+	    p[7] > '9')
+		return scan_version_bytes(c, minor);
+	if (p[8] == '\n')
+		eol = 1;
+	else if (p[8] == '\r' && c->left >= 10 && p[9] == '\n')
+		eol = 2;
+	else
+		return scan_version_bytes(c, minor);
+	*minor = p[7] - '0';
+	(void)cur_skip(c, 8 + eol);
+	return HTTP_OK;
 }
 
 /* A field value up to CR or LF, byte by byte; then the line end. */
@@ -341,63 +531,52 @@ scan_value_bytes(struct cursor *c, struct view *value)
  * the colon is rejected (5.1), and so is a line that starts with
  * whitespace, which is obsolete line folding (5.2) -- the name scan sees a
  * non-tchar first byte.  A bare CR inside a value is rejected too.
- */
-static enum http_status
-scan_field_bytes(struct cursor *c, struct view *name, struct view *value)
-{
-	size_t i;
-
-	name->p = (const char *)c->p;
-	for (i = 0; i < c->left && tchar_tab[c->p[i]]; i++)
-		continue;
-	if (i == c->left)
-		return HTTP_INCOMPLETE;
-	if (c->p[i] != ':' || i == 0)
-		return HTTP_MALFORMED;
-	name->n = i;
-	(void)cur_skip(c, i + 1);
-	return scan_value_bytes(c, value);
-}
-
-/*
- * The same for a complete line, the common case.  The line end is found
- * first with memchr; the LF, not a tchar, then stops the name loop
- * without a bound check per byte, and the value's bytes are checked a
- * word at a time.  A line without its LF yet, or whose value holds
- * anything but SP..'~' (HTAB, obs-text, a stray CR, controls), goes
- * through scan_field_bytes or scan_value_bytes, which decide.  c->left
- * is at least 1.
+ *
+ * The value's first byte outside SP..'~' is found a block at a time;
+ * when it is the line end (LF or CRLF) the value is done, with only
+ * spaces to trim.  Anything else there -- HTAB, obs-text, a stray CR,
+ * controls, the CR of a CRLF cut by the buffer end -- goes to
+ * scan_value_bytes, which decides.  Running out of bytes with only
+ * SP..'~' seen is "incomplete", as the byte loop would find.
  */
 static enum http_status
 scan_field(struct cursor *c, struct view *name, struct view *value)
 {
-	const uint8_t *p = c->p, *nl;
-	size_t i, v, end;
+	const uint8_t *p = c->p;
+	size_t i = 0, v, e;
 
-	if ((nl = memchr(p, '\n', c->left)) == NULL)
-		return scan_field_bytes(c, name, value);
-	for (i = 0; tchar_tab[p[i]]; i++)
-		continue;
-	if (p[i] != ':' || i == 0)
-		return HTTP_MALFORMED;
+	if (c->left >= 16)
+		i = field_fast(p, c->left, &e);
+	if (i == 0) {
+		for (i = 0; i < c->left && tchar_tab[p[i]]; i++)
+			continue;
+		if (i == c->left)
+			return HTTP_INCOMPLETE;
+		if (p[i] != ':' || i == 0)
+			return HTTP_MALFORMED;
+		e = span_plain(p, c->left, i + 1, 0x20);
+	}
 	name->p = (const char *)p;
 	name->n = i;
+	if (e == c->left)
+		return HTTP_INCOMPLETE;
 	v = i + 1;
-	end = (size_t)(nl - p);
-	if (end > v && p[end - 1] == '\r')
-		end--;
-	if (!span_in_range(p + v, end - v, 0x20)) {
+	if (p[e] == '\r' && c->left - e >= 2 && p[e + 1] == '\n')
+		i = e + 2;
+	else if (p[e] == '\n')
+		i = e + 1;
+	else {
 		(void)cur_skip(c, v);
 		return scan_value_bytes(c, value);
 	}
 	/* view_trim, knowing there is no HTAB. */
-	while (v < end && p[v] == ' ')
+	while (v < e && p[v] == ' ')
 		v++;
-	while (end > v && p[end - 1] == ' ')
-		end--;
+	while (e > v && p[e - 1] == ' ')
+		e--;
 	value->p = (const char *)p + v;
-	value->n = end - v;
-	(void)cur_skip(c, (size_t)(nl - p) + 1);
+	value->n = e - v;
+	(void)cur_skip(c, i);
 	return HTTP_OK;
 }
 
@@ -478,36 +657,36 @@ field_apply(struct http_req *req, struct http_seen *seen,
 	switch (name->n) {
 	case 4:
 		/* RFC 9112 3.2: several Host fields are an error; keep one. */
-		if (VIEW_EQ_CI(name, "host")) {
+		if (NAME_IS(name, "host")) {
 			if (!seen->host)
 				req->host = *value;
 			seen->host = true;
 		}
 		break;
 	case 6:
-		if (VIEW_EQ_CI(name, "expect") &&
+		if (NAME_IS(name, "expect") &&
 		    VIEW_EQ_CI(value, "100-continue"))
 			req->expect_continue = true;
 		break;
 	case 7:
-		if (VIEW_EQ_CI(name, "upgrade"))
+		if (NAME_IS(name, "upgrade"))
 			req->upgrade = true;
 		break;
 	case 9:
-		if (VIEW_EQ_CI(name, "forwarded") && req->nfwd < HTTP_MAX_FWD)
+		if (NAME_IS(name, "forwarded") && req->nfwd < HTTP_MAX_FWD)
 			req->fwd[req->nfwd++] = *value;
 		break;
 	case 14:
-		if (VIEW_EQ_CI(name, "content-length"))
+		if (NAME_IS(name, "content-length"))
 			field_content_length(req, value);
 		break;
 	case 15:
-		if (VIEW_EQ_CI(name, "x-forwarded-for") &&
+		if (NAME_IS(name, "x-forwarded-for") &&
 		    req->nxff < HTTP_MAX_FWD)
 			req->xff[req->nxff++] = *value;
 		break;
 	case 17:
-		if (VIEW_EQ_CI(name, "transfer-encoding"))
+		if (NAME_IS(name, "transfer-encoding"))
 			field_transfer_encoding(req, seen, value);
 		break;
 	default:
@@ -561,7 +740,9 @@ http_parse_request(const uint8_t *buf, size_t len, struct http_req *req,
 	*consumed = 0;
 	cur_init(&c, buf, len);
 	req->method.p = (const char *)c.p;
-	if ((s = scan_method(&c, &req->method.n)) != HTTP_OK)
+	if (c.left >= 16 && (req->method.n = method_len_fast(c.p)) > 0)
+		(void)cur_skip(&c, req->method.n + 1);
+	else if ((s = scan_method(&c, &req->method.n)) != HTTP_OK)
 		return s;
 	req->target.p = (const char *)c.p;
 	if ((s = scan_target(&c, &req->target.n)) != HTTP_OK)

@@ -672,6 +672,78 @@ START_TEST(test_corrupt_bytes)
 END_TEST
 
 /*
+ * Where the block-at-a-time scanner hands over to the byte loop: names
+ * whose ':' falls either side of byte 16, names with other tchars,
+ * methods of 15 and 16 letters, and odd bytes at every offset around
+ * the 16- and 32-byte block edges of a long value.
+ */
+START_TEST(test_block_edges)
+{
+	char s[256], v[80];
+	struct parsed pr;
+	size_t at;
+
+	parse_s(&pr, "GET / HTTP/1.1\r\nX-Forwarded-For: 192.0.2.1\r\n"
+	    "CONTENT-LENGTH: 7\r\nTransfer-Encoding: chunked\r\n"
+	    "hOsT: h\r\nHosu: x\r\nContent-Lengti: 9\r\n\r\n");
+	ck_assert_int_eq(pr.st, HTTP_OK);
+	ck_assert_uint_eq(pr.req.nxff, 1);
+	ck_view(pr.req.xff[0], "192.0.2.1");
+	ck_view(pr.req.host, "h");
+	ck_assert(pr.req.chunked);
+	ck_assert(!pr.req.has_length);
+	parsed_free(&pr);
+
+	parse_s(&pr, "GET / HTTP/1.1\r\nX_Under9: a\r\n"
+	    "x-forwarded-for:\t 10.0.0.1 \t\r\n\r\n");
+	ck_assert_int_eq(pr.st, HTTP_OK);
+	ck_view(pr.req.xff[0], "10.0.0.1");
+	parsed_free(&pr);
+
+	ck_assert_int_eq(status_of("ABCDEFGHIJKLMNO / HTTP/1.1\r\n\r\n"),
+	    HTTP_OK);
+	ck_assert_int_eq(status_of("ABCDEFGHIJKLMNOP / HTTP/1.1\r\n\r\n"),
+	    HTTP_OK);
+	ck_assert_int_eq(status_of("M-SEARCH_X / HTTP/1.1\r\n\r\n"),
+	    HTTP_OK);
+	ck_assert_int_eq(status_of("GEt / HTTP/1.1\r\n\r\n"),
+	    HTTP_MALFORMED);
+
+	for (at = 0; at < 48; at++) {
+		memset(v, 'v', 48);
+		v[48] = '\0';
+		v[at] = '\t';
+		snprintf(s, sizeof(s), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
+		    v);
+		parse_s(&pr, s);
+		ck_assert_msg(pr.st == HTTP_OK, "HTAB at %zu", at);
+		ck_assert_uint_eq(pr.req.host.n,
+		    at == 0 ? 47 : at == 47 ? 47 : 48);
+		parsed_free(&pr);
+		v[at] = (char)0xc3;
+		snprintf(s, sizeof(s), "GET / HTTP/1.1\r\nUser-Agent: %s\r\n"
+		    "\r\n", v);
+		ck_assert_msg(status_of(s) == HTTP_OK, "obs-text at %zu", at);
+		v[at] = 0x7f;
+		snprintf(s, sizeof(s), "GET / HTTP/1.1\r\nUser-Agent: %s\r\n"
+		    "\r\n", v);
+		ck_assert_msg(status_of(s) == HTTP_MALFORMED, "DEL at %zu", at);
+		v[at] = '\r';
+		snprintf(s, sizeof(s), "GET / HTTP/1.1\r\nUser-Agent: %s\r\n"
+		    "\r\n", v);
+		ck_assert_msg(status_of(s) == HTTP_MALFORMED, "CR at %zu", at);
+		/* a value cut just after its CR is only incomplete */
+		v[at] = 'v';
+		v[at + 1] = '\0';
+		snprintf(s, sizeof(s), "GET / HTTP/1.1\r\nUser-Agent: %s\r",
+		    v);
+		ck_assert_msg(status_of(s) == HTTP_INCOMPLETE, "cut at %zu",
+		    at);
+	}
+}
+END_TEST
+
+/*
  * Chunked bodies.  Each is followed by the start of the next request,
  * which must not be consumed.
  */
@@ -953,6 +1025,7 @@ http_suite(void)
 	tcase_add_test(head, test_limits);
 	tcase_add_test(head, test_prefixes);
 	tcase_add_test(head, test_corrupt_bytes);
+	tcase_add_test(head, test_block_edges);
 	tcase_add_test(chunk, test_chunked_whole);
 	tcase_add_test(chunk, test_chunked_every_split);
 	tcase_add_test(chunk, test_chunked_bytewise);
