@@ -294,6 +294,13 @@ fi
 [ "$live" = 1 ] || exit 0
 [ "$(id -u)" = 0 ] || { say "live: skipped (needs root)"; exit 0; }
 
+# blast (bench/blast.c) sends the frames: tcpreplay could not go past about
+# 360 000 packets/s here, short of what originstatd takes.
+if [ "$build" = 1 ] || [ ! -x "$b/blast" ]; then
+	cmake --build "$b" --target blast >>"$b/build.log" 2>&1 ||
+	    die "building blast failed, see $b/build.log"
+fi
+
 ns=osbench$$
 host_if=osb$$h
 peer_if=osb$$p
@@ -314,41 +321,108 @@ ip link set "$peer_if" netns "$ns"
 ip link set "$host_if" mtu 9000 up
 ip -n "$ns" link set "$peer_if" mtu 9000 up
 
-# live_try PPS: replay PPS * 5 packets (at most the capture) at PPS;
-# prints "sent_pps received dropped".
+# The sender on one CPU, originstatd on another.  A veth delivers a frame
+# in the sender's system call: the receive path on the host end, including
+# the copy into originstatd's ring (tpacket_rcv), runs on the sender's CPU
+# and is paid there, unless RPS moves it (the second pass).
+snd_cpu=0
+osd_cpu=1
+[ "$(nproc)" -ge 2 ] || die "live: needs 2 CPUs"
+tck=$(getconf CLK_TCK)
+
+# Ticks of CPU time: originstatd's (user + system), and all of osd_cpu's.
+osd_ticks() { awk '{ print $14 + $15 }' "/proc/$osd_pid/stat"; }
+cpu_ticks() {
+	awk -v c="cpu$osd_cpu" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9 }' \
+	    /proc/stat
+}
+# Frames the kernel dropped before any packet socket saw them: backlog
+# queues (softnet_stat, hex) and the veth.
+kernel_drops() {
+	local t x
+	t=$(ip netns exec "$ns" cat "/sys/class/net/$peer_if/statistics/tx_dropped")
+	while read -r _ x _; do
+		t=$((t + 0x$x))
+	done </proc/net/softnet_stat
+	echo "$t"
+}
+
+# live_try PPS: send PPS * 5 packets (at most the capture) at PPS, or the
+# whole capture as fast as blast can if PPS is "max"; prints "sent_pps
+# received dropped ifdropped kernel_drops osd_cpu_s cpu_busy_s wall_s".
 live_try() {
-	local pps=$1 lim log=$b/live.log rep=$b/replay.log
-	lim=$((pps * 5))
-	[ "$lim" -le "$npk" ] || lim=$npk
-	"$b/originstatd" -v -i "$host_if" -c "$conf" --geoip "$db" \
-	    --csv /dev/null 2>"$log" &
+	local pps=$1 lim log=$b/live.log out=$b/blast.out rate=() o0 c0 k0 w0
+	if [ "$pps" = max ]; then
+		lim=$npk
+	else
+		lim=$((pps * 5))
+		[ "$lim" -le "$npk" ] || lim=$npk
+		rate=(--pps "$pps")
+	fi
+	taskset -c "$osd_cpu" "$b/originstatd" -v -i "$host_if" -c "$conf" \
+	    --geoip "$db" --csv /dev/null 2>"$log" &
 	osd_pid=$!
 	sleep 1
-	ip netns exec "$ns" tcpreplay -q -K -i "$peer_if" --pps="$pps" \
-	    --limit="$lim" "$cap" >"$rep" 2>&1 || true
+	w0=$(date +%s%N)
+	o0=$(osd_ticks)
+	c0=$(cpu_ticks)
+	k0=$(kernel_drops)
+	ip netns exec "$ns" taskset -c "$snd_cpu" "$b/blast" "${rate[@]}" \
+	    --limit "$lim" "$peer_if" "$cap" >"$out" 2>&1 ||
+	    die "blast: $(cat "$out")"
 	sleep 1
+	printf '%s %s %s %s\n' "$(osd_ticks)" "$(cpu_ticks)" \
+	    "$(kernel_drops)" "$(date +%s%N)" >"$b/live.after"
 	kill -TERM "$osd_pid"
 	wait "$osd_pid" || true
 	osd_pid=
-	awk -v lim="$lim" '
-	    /Rated:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^pps/) r = $i }
-	    END { printf "%s ", r }' "$rep"
-	awk '/pcap_received/ { r = $NF } /pcap_dropped/ { d = $NF }
-	    END { printf "%d %d\n", r, d }' "$log"
+	awk -v o0="$o0" -v c0="$c0" -v k0="$k0" -v w0="$w0" -v t="$tck" '
+	    FNR == 1 && FILENAME ~ /after$/ {
+		o = ($1 - o0) / t; c = ($2 - c0) / t; k = $3 - k0
+		w = ($4 - w0) / 1e9 }
+	    / pps / { p = $8 }
+	    /pcap_received/ { r = $NF }
+	    /pcap_dropped/ { d = $NF }
+	    /pcap_ifdropped/ { i = $NF }
+	    END { printf "%d %d %d %d %d %.2f %.2f %.3f\n",
+		p, r, d, i, k, o, c, w }' "$b/live.after" "$out" "$log"
+}
+
+# live_pass TITLE: step up the rate until drops appear or blast cannot
+# send faster (then once more, flat out); sets best.
+live_pass() {
+	local pps got rcv drp ifd kd ocpu busy wall sat=0
+	say
+	say "live capture, $1:"
+	say "| --pps | sent pkt/s | received | dropped | ifdropped |" \
+	    "kernel drops | originstatd CPU s (us/pkt) | CPU $osd_cpu busy |"
+	say "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	best=0
+	for pps in 100000 200000 300000 400000 600000 800000 1200000 \
+	    1600000 2400000 max; do
+		# Past blast's own limit only "max" is worth a run.
+		[ "$sat" = 0 ] || [ "$pps" = max ] || continue
+		read -r got rcv drp ifd kd ocpu busy wall < <(live_try "$pps")
+		awk -v a="$pps" -v g="$got" -v r="$rcv" -v d="$drp" \
+		    -v i="$ifd" -v k="$kd" -v o="$ocpu" -v c="$busy" \
+		    -v w="$wall" 'BEGIN {
+			printf "| %s | %d | %d | %d | %d | %d |" \
+			    " %.2f (%.2f) | %.0f %% |\n", a, g, r, d, i, k, o,
+			    (r > 0 ? o * 1e6 / r : 0), 100 * c / w }'
+		[ "$drp" = 0 ] && [ "$kd" = 0 ] && [ "$rcv" -gt 0 ] || break
+		[ "$got" -le "$best" ] || best=$got
+		[ "$pps" = max ] || [ "$got" -ge $((pps * 95 / 100)) ] || sat=1
+	done
+	say "highest rate with zero drops: $best packets/s" \
+	    "(limit: $([ "$drp" = 0 ] && [ "$kd" = 0 ] && echo "the sender" ||
+	    echo "drops"))"
 }
 
 say
-say "live capture: originstatd -i on a veth, tcpreplay from a netns," \
-    "5 s per rate"
-best=0
-for pps in 50000 100000 200000 300000 400000 600000 800000 1600000; do
-	read -r got rcv drp < <(live_try "$pps")
-	printf '  --pps %-7s sent %-10s received %-8s dropped %s\n' \
-	    "$pps" "${got:-?}" "$rcv" "$drp"
-	[ "$drp" = 0 ] && [ "$rcv" -gt 0 ] || break
-	best=$(awk -v a="$best" -v g="${got:-0}" \
-	    'BEGIN { print (g + 0 > a + 0) ? g : a }')
-done
-say "highest rate with zero drops: ${best} packets/s"
-say "(when the sent rate stays below --pps, tcpreplay is the limit, not" \
-    "originstatd)"
+say "live: originstatd -i on a veth (CPU $osd_cpu), blast from a netns" \
+    "(CPU $snd_cpu), 5 s per rate; CPU over the send and 1 s after"
+live_pass "delivery on the sender's CPU"
+# RPS: the receive path (and the copy into the ring) on originstatd's CPU,
+# as when a NIC interrupts the core the daemon runs on.
+echo $((1 << osd_cpu)) >"/sys/class/net/$host_if/queues/rx-0/rps_cpus"
+live_pass "delivery on originstatd's CPU (RPS)"
