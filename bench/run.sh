@@ -68,7 +68,6 @@ command -v httpry >/dev/null || need+=(httpry)
 [ "$tshark" = 0 ] || command -v tshark >/dev/null || need+=(tshark)
 [ "$callgrind" = 0 ] || command -v valgrind >/dev/null || need+=(valgrind)
 if [ "$live" = 1 ]; then
-	command -v tcpreplay >/dev/null || need+=(tcpreplay)
 	command -v ip >/dev/null || need+=(iproute2)
 fi
 if [ ${#need[@]} -gt 0 ]; then
