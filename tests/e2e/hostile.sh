@@ -207,7 +207,9 @@ check 65 random.mmdb "GeoIP from [geoip] database" -- \
 
 # 4. Broken configurations: 78, every error as file:line; or 0 if valid.
 cf=$tmp/conf; mkdir "$cf"
-head -c 3000 /dev/urandom >"$cf/junk.conf"
+# Random bytes after two that make line 1 junk whatever follows (random
+# bytes alone start with a newline or a '#' now and then).
+{ printf '\001\376'; head -c 3000 /dev/urandom; } >"$cf/junk.conf"
 printf '[rules]\neta = eta.cic\0.gc.ca\n' >"$cf/nul.conf"
 { printf '[rules]\neta = '; head -c 1000000 /dev/zero | tr '\0' a
   printf '.ca\n'; } >"$cf/hugeline.conf"
