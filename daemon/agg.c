@@ -42,6 +42,8 @@ struct agg {
 	int64_t		  watermark;	/* latest time seen, us */
 	int64_t		  closed_before;	/* minutes < this are closed (s) */
 	int64_t		  next_cut_us;	/* before this, agg_tick closes nothing */
+	int64_t		  first_minute;	/* of the first time seen (s) */
+	unsigned	  empty_max;	/* agg_set_empty_minutes */
 	size_t		  dense;	/* dense sketches held */
 	struct slot	  slots[AGG_OPEN_MAX];
 	struct agg_stats  st;
@@ -110,6 +112,12 @@ agg_new(const char (*classes)[CONFIG_CLASS_MAX + 1], size_t nclasses,
 fail:
 	agg_free(a);
 	return NULL;
+}
+
+void
+agg_set_empty_minutes(struct agg *a, unsigned max)
+{
+	a->empty_max = max;
 }
 
 void
@@ -183,6 +191,41 @@ slot_close(struct agg *a, struct slot *sl, agg_emit_fn emit, void *arg)
 		a->closed_before = sl->minute + 60;
 }
 
+/*
+ * Minutes without hits from closed_before up to (not including) upto, as
+ * empty minutes, when agg_set_empty_minutes asked for them and they are
+ * not too many at once; never before the first minute seen.  No slot is
+ * open before upto when this is called.
+ */
+static void
+emit_empty(struct agg *a, int64_t upto, agg_emit_fn emit, void *arg)
+{
+	struct agg_minute m = { 0, NULL, 0 };
+	int64_t t = a->closed_before;
+
+	if (a->empty_max == 0 || t == INT64_MIN || upto <= t)
+		return;
+	if (t < a->first_minute)
+		t = a->first_minute;
+	if (upto <= t || (upto - t) / 60 > (int64_t)a->empty_max)
+		return;
+	for (; t < upto; t += 60) {
+		m.minute = t;
+		a->st.minutes_empty++;
+		if (emit != NULL)
+			emit(arg, &m);
+	}
+	a->closed_before = upto;
+}
+
+/* Close sl, after the empty minutes before it: minutes go out in order. */
+static void
+slot_close_next(struct agg *a, struct slot *sl, agg_emit_fn emit, void *arg)
+{
+	emit_empty(a, sl->minute, emit, arg);
+	slot_close(a, sl, emit, arg);
+}
+
 /* The open slot with the smallest minute, or NULL. */
 static struct slot *
 slot_oldest(struct agg *a)
@@ -214,8 +257,11 @@ agg_tick_slow(struct agg *a, int64_t now_us, agg_emit_fn emit, void *arg)
 		a->watermark = now_us;
 		a->closed_before = INT64_MIN;
 		a->next_cut_us = INT64_MIN;
+		a->first_minute = floor_div(now_us, US_PER_MIN) * 60;
 		return;
 	}
+	if (a->watermark == INT64_MIN)
+		a->first_minute = floor_div(now_us, US_PER_MIN) * 60;
 	if (now_us <= a->watermark)
 		return;
 	a->watermark = now_us;
@@ -228,7 +274,8 @@ agg_tick_slow(struct agg *a, int64_t now_us, agg_emit_fn emit, void *arg)
 		return;
 	cutoff = floor_div(now_us - a->grace_us, US_PER_MIN) * 60;
 	while ((sl = slot_oldest(a)) != NULL && sl->minute < cutoff)
-		slot_close(a, sl, emit, arg);
+		slot_close_next(a, sl, emit, arg);
+	emit_empty(a, cutoff, emit, arg);
 	if (cutoff > a->closed_before)
 		a->closed_before = cutoff;
 	a->next_cut_us = (cutoff + 60) * 1000000 + a->grace_us;
@@ -256,7 +303,7 @@ agg_flush(struct agg *a, agg_emit_fn emit, void *arg)
 	struct slot *sl;
 
 	while ((sl = slot_oldest(a)) != NULL)
-		slot_close(a, sl, emit, arg);
+		slot_close_next(a, sl, emit, arg);
 }
 
 static struct slot *
@@ -276,7 +323,7 @@ slot_get(struct agg *a, int64_t minute, agg_emit_fn emit, void *arg)
 		free_sl = slot_oldest(a);
 		if (free_sl->minute > minute)
 			return NULL;		/* older than all: late */
-		slot_close(a, free_sl, emit, arg);
+		slot_close_next(a, free_sl, emit, arg);
 	}
 	free_sl->open = true;
 	free_sl->minute = minute;

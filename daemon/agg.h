@@ -49,6 +49,7 @@ struct agg_stats {
 	uint64_t	late;		/* hits for a minute already closed */
 	uint64_t	nomem;		/* hits lost to memory exhaustion */
 	uint64_t	minutes_closed;
+	uint64_t	minutes_empty;	/* handed out without rows */
 	uint64_t	rows_emitted;
 	uint64_t	clock_resets;	/* time went back over 10 minutes */
 	uint64_t	sketch_capped;	/* clients not added: sketch budget */
@@ -65,6 +66,16 @@ struct agg;
 struct agg	*agg_new(const char (*classes)[CONFIG_CLASS_MAX + 1],
 		    size_t nclasses, double grace);
 void		 agg_free(struct agg *);
+/*
+ * Also hand out the minutes without hits (nrows 0, rows NULL), in order
+ * among the others, from the minute of the first time seen on: a
+ * subscriber then learns that a quiet minute is complete instead of
+ * waiting for one that never comes.  Not when time jumps over more than
+ * max minutes at once (a capture with a gap of days gets no burst of
+ * empties; a live clock moves a minute at a time); 0, the default, hands
+ * out minutes with hits only.
+ */
+void		 agg_set_empty_minutes(struct agg *, unsigned max);
 
 /*
  * A reload: from now on class index i means classes[i], and minutes close

@@ -41,6 +41,17 @@ struct pipeline {
 	int64_t			 csv_next_retry; /* monotonic us */
 };
 
+/*
+ * Quiet minutes go out too (an empty CSV write, a `minute` marker with no
+ * counts), so subscribers and collectors need not wait for a timeout;
+ * not after a jump of more than a day, the snapshot history's span.  The
+ * alert baseline fills silent minutes with zeros itself up to
+ * ALERT_GAP_MAX, so these change nothing there.
+ */
+#define EMPTY_MINUTES_MAX	1440
+_Static_assert(EMPTY_MINUTES_MAX <= ALERT_GAP_MAX,
+    "empty minutes past the alert gap would change alert resets");
+
 #define CSV_LOG_US	(60 * 1000000LL)	/* warnings while failing */
 #define CSV_RETRY_US	(10 * 1000000LL)	/* pipeline_retry interval */
 
@@ -252,6 +263,7 @@ pipeline_new(const struct config *cfg, const struct flow_config *fc,
 		pipeline_free(pl);
 		return NULL;
 	}
+	agg_set_empty_minutes(pl->agg, EMPTY_MINUTES_MAX);
 	return pl;
 }
 

@@ -88,6 +88,86 @@ START_TEST(test_close_with_grace)
 }
 END_TEST
 
+/*
+ * agg_set_empty_minutes: quiet minutes go out empty, in order among the
+ * others, from the minute of the first time seen; none when time jumps
+ * over more than the maximum at once, none across a clock reset; off,
+ * nothing but minutes with hits.
+ */
+START_TEST(test_empty_minutes)
+{
+	struct agg *a = agg_new(classes, 3, 5);
+	struct agg_stats st;
+	struct out o;
+	int64_t m0 = T0 / 1000000;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	agg_set_empty_minutes(a, 10);
+	/* first time seen: 20 s into minute 0, no hit until minute 1 */
+	agg_tick(a, T0 + 20000000, emit, &o);
+	agg_hit(a, T0 + MIN_US + 1000, 1, "FR", AGG_REQUEST, 1, emit, &o);
+	agg_hit(a, T0 + 4 * MIN_US, 0, "US", AGG_REQUEST, 2, emit, &o);
+	ck_assert_uint_eq(o.n, 3);	/* 0 empty, 1, 2 empty */
+	agg_tick(a, T0 + 7 * MIN_US + 5000000, emit, &o);
+	/* 0 empty, 1 FR, 2, 3 empty, 4 US, 5, 6 empty */
+	ck_assert_uint_eq(o.n, 7);
+	for (i = 0; i < 7; i++) {
+		ck_assert_int_eq(o.minute[i], m0 + (int64_t)i * 60);
+		ck_assert_uint_eq(o.nrows[i], i == 1 || i == 4 ? 1 : 0);
+	}
+	ck_assert_str_eq(o.first[1], "eta/FR");
+	ck_assert_str_eq(o.first[4], "immigrate/US");
+	/* time jumps eleven minutes at once (> 10): no empties for those */
+	agg_hit(a, T0 + 19 * MIN_US, 0, "CA", AGG_REQUEST, 3, emit, &o);
+	ck_assert_uint_eq(o.n, 7);
+	agg_tick(a, T0 + 20 * MIN_US + 5000000, emit, &o);
+	ck_assert_uint_eq(o.n, 9);	/* 18 empty, 19 */
+	ck_assert_int_eq(o.minute[7], m0 + 18 * 60);
+	ck_assert_uint_eq(o.nrows[7], 0);
+	ck_assert_int_eq(o.minute[8], m0 + 19 * 60);
+	ck_assert_uint_eq(o.nrows[8], 1);
+	/* a flush: empty minutes between open ones, none after */
+	agg_hit(a, T0 + 21 * MIN_US, 0, "CA", AGG_REQUEST, 3, emit, &o);
+	agg_hit(a, T0 + 23 * MIN_US + 1000000, 0, "CA", AGG_REQUEST, 3, emit,
+	    &o);
+	ck_assert_uint_eq(o.n, 11);	/* 20 empty, 21 */
+	agg_flush(a, emit, &o);
+	ck_assert_uint_eq(o.n, 13);	/* 22 empty, 23 */
+	ck_assert_int_eq(o.minute[9], m0 + 20 * 60);
+	ck_assert_uint_eq(o.nrows[9], 0);
+	ck_assert_uint_eq(o.nrows[10], 1);
+	ck_assert_int_eq(o.minute[11], m0 + 22 * 60);
+	ck_assert_uint_eq(o.nrows[11], 0);
+	ck_assert_int_eq(o.minute[12], m0 + 23 * 60);
+	agg_get_stats(a, &st);
+	ck_assert_uint_eq(st.minutes_empty, 8);
+	ck_assert_uint_eq(st.minutes_closed, 5);
+	/* the clock goes back an hour: a new start, no empties before it */
+	memset(&o, 0, sizeof(o));
+	agg_hit(a, T0 - 60 * MIN_US + 30000000, 0, "CA", AGG_REQUEST, 3, emit,
+	    &o);
+	agg_tick(a, T0 - 57 * MIN_US + 5000000, emit, &o);
+	ck_assert_uint_eq(o.n, 3);
+	ck_assert_int_eq(o.minute[0], m0 - 60 * 60);
+	ck_assert_uint_eq(o.nrows[0], 1);
+	ck_assert_uint_eq(o.nrows[2], 0);
+	agg_free(a);
+
+	/* off (the default): the same hits give their minutes only */
+	a = agg_new(classes, 3, 5);
+	memset(&o, 0, sizeof(o));
+	agg_tick(a, T0 + 20000000, emit, &o);
+	agg_hit(a, T0 + MIN_US + 1000, 1, "FR", AGG_REQUEST, 1, emit, &o);
+	agg_hit(a, T0 + 4 * MIN_US, 0, "US", AGG_REQUEST, 2, emit, &o);
+	agg_tick(a, T0 + 7 * MIN_US + 5000000, emit, &o);
+	ck_assert_uint_eq(o.n, 2);
+	agg_get_stats(a, &st);
+	ck_assert_uint_eq(st.minutes_empty, 0);
+	agg_free(a);
+}
+END_TEST
+
 START_TEST(test_time_jumps_and_slots)
 {
 	struct agg *a = agg_new(classes, 3, 0);
@@ -297,6 +377,7 @@ agg_suite(void)
 
 	tcase_add_test(tc, test_close_with_grace);
 	tcase_add_test(tc, test_time_jumps_and_slots);
+	tcase_add_test(tc, test_empty_minutes);
 	tcase_add_test(tc, test_many_clients_and_bad_country);
 	tcase_add_test(tc, test_negative_time);
 	tcase_add_test(tc, test_clock_reset);

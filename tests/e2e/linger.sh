@@ -4,8 +4,9 @@
 # minutes were published (they go out in well under a second) waits until
 # the stats show the whole file read, asks for a snapshot on the announced
 # endpoint (the PUB port + 1) with a ZeroMQ DEALER, and rebuilds from it
-# CSV rows that must equal the simulator's truth.  Then: from_minute_ts,
-# the exit after the linger, and SIGTERM ending a linger early.
+# CSV rows that must equal the simulator's truth, and a `minute` marker for
+# every minute, quiet ones included.  Then: from_minute_ts, the exit after
+# the linger, and SIGTERM ending a linger early.
 set -euo pipefail
 src=${OS_SRC:?}; bin=${OS_BIN:?}
 py=/usr/bin/python3
@@ -71,6 +72,7 @@ if from_ts:
     req["from_minute_ts"] = from_ts
 dealer.send_multipart([b"snapshot", json.dumps(req).encode()])
 rows, minutes, last_seen = [], 0, 0
+marks, empty = [], 0
 while True:
     assert dealer.poll(10000), "snapshot reply stalled"
     topic, payload = dealer.recv_multipart()
@@ -83,6 +85,10 @@ while True:
     last_seen = msg["seq"]
     if topic == b"minute":
         minutes += 1
+        marks.append(msg["minute_ts"])
+        if msg["rows"] == 0:
+            assert msg["classes"] == [] and msg["requests"] == 0, msg
+            empty += 1
         continue
     assert topic == b"counts." + msg["class"].encode()
     for r in msg["rows"]:
@@ -93,12 +99,17 @@ assert end["type"] == "snapshot_end" and end["sensor"] == stats["sensor"]
 # seq counts stats too; the request went out after those stats came.
 assert end["last_seq"] >= last_seen and end["last_seq"] >= stats["seq"]
 assert minutes > 0
+# Quiet minutes have their marker too: one for every minute, in order.
+assert marks == list(range(marks[0], marks[0] + 60 * len(marks), 60)), marks
+assert minutes == len({r.split(",")[0] for r in rows}) + empty
+if from_ts == 0:
+    assert empty > 0, "no quiet minute in the capture?"
 assert end["newest_minute_ts"] >= end["oldest_minute_ts"]
 with open(out, "w") as f:
     f.write("minute_utc,class,country,requests,tls_handshakes,clients\n")
     f.writelines(r + "\n" for r in rows)
-print(f"snapshot: {minutes} minutes, {len(rows)} rows, last_seq "
-      f"{end['last_seq']}")
+print(f"snapshot: {minutes} minutes ({empty} quiet), {len(rows)} rows, "
+      f"last_seq {end['last_seq']}")
 EOF
 
 port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
