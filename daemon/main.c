@@ -93,7 +93,7 @@ usage(FILE *fp)
 "  -r, --read FILE        read a pcap or pcapng capture ('-' = stdin), exit 0 at its end\n"
 "  -i, --interface IFACE  capture live until SIGINT or SIGTERM\n"
 "      --filter EXPR      BPF filter (live default: tcp, also inside VLAN, MPLS,\n"
-"                         GRE; classic pcap files: none, decode skips non-TCP)\n"
+"                         GRE; capture files: none, decode skips non-TCP)\n"
 "  -c, --config FILE      configuration (rules, proxies, GeoIP, grace);\n"
 "                         SIGHUP reloads it and the GeoIP database\n"
 "      --geoip FILE       MaxMind-format country database (overrides the config)\n"
