@@ -124,6 +124,7 @@ idb_opt(struct file *f, uint16_t lt, uint32_t snaplen, int tsresol,
 		put(f, 9, 2);
 		put(f, 1, 2);
 		f->b[f->n++] = (uint8_t)tsresol;
+		memset(f->b + f->n, 0, 3);	/* padding, written: valgrind */
 		f->n += 3;
 	}
 	if (has_off) {
