@@ -90,9 +90,15 @@ floor_own(const char *path, struct tally *t)
 	int fd, rc = 0;
 
 	fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
-	if (fd < 0 || (buf = malloc(OWN_BUF)) == NULL) {
+	if (fd < 0) {
 		fprintf(stderr, "floor: %s: %s\n", path, strerror(errno));
 		return 66;
+	}
+	if ((buf = malloc(OWN_BUF)) == NULL) {
+		fprintf(stderr, "floor: out of memory\n");
+		if (fd != 0)
+			close(fd);
+		return 71;
 	}
 	while (len < PCAPFILE_HDR_LEN && (got = own_fill(fd, buf, &pos,
 	    &len)) > 0)

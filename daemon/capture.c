@@ -51,6 +51,12 @@
 #define CAPTURE_FILE_BUF	(1024 * 1024)
 /* Holds any pcapng block; pages not read into are never touched. */
 #define CAPTURE_NG_BUF		(PCAPNG_MAX_BLOCK + 4096)
+/*
+ * Interfaces of one pcapng section.  libpcap grows its table without a
+ * bound; merged captures can have many more than pcapng.h's suggested 64,
+ * and 4096 of 40 bytes each is 160 KiB, touched only as far as used.
+ */
+#define CAPTURE_NG_IFACES	4096
 /* Distinct link types of one pcapng file a BPF filter is compiled for. */
 #define CAPTURE_MAX_LINKS	16
 
@@ -84,7 +90,7 @@ struct capture {
 	/* pcapng files read here (own is set too). */
 	int		 ng;
 	struct pcapng	 ngst;
-	struct pcapng_if ifs[PCAPNG_MAX_IFACES];
+	struct pcapng_if ifs[CAPTURE_NG_IFACES];
 	char		*filter;	/* compiled per link type */
 	struct capture_link links[CAPTURE_MAX_LINKS];
 	size_t		 nlinks, lastlink;
@@ -436,13 +442,13 @@ capture_ng_probe(struct capture *c)
 	uint8_t *nb;
 	int found = 0;
 
-	pcapng_init(&c->ngst, c->ifs, PCAPNG_MAX_IFACES);
+	pcapng_init(&c->ngst, c->ifs, CAPTURE_NG_IFACES);
 	if (pcapng_block(&c->ngst, c->buf, c->len, &b) == PCAPNG_NOT_PCAPNG ||
 	    (nb = realloc(c->buf, CAPTURE_NG_BUF)) == NULL)
 		return -1;
 	c->buf = nb;
 	c->bufsize = CAPTURE_NG_BUF;
-	pcapng_init(&c->ngst, c->ifs, PCAPNG_MAX_IFACES);
+	pcapng_init(&c->ngst, c->ifs, CAPTURE_NG_IFACES);
 	c->pos = 0;
 	for (;;) {
 		save = c->ngst;

@@ -270,12 +270,30 @@ geo_lookup(struct geo *g, const struct ip_addr *addr, char cc[3])
 	    addr_hash(addr, g->seed) : 0, cc);
 }
 
+/*
+ * The caller's hash may be keyed with something public (the built-in
+ * sketch key): mixed with this cache's own random seed by the splitmix64
+ * finaliser, a bijection whose every output bit depends on every input
+ * bit, remote clients still cannot choose addresses that collide in the
+ * cache (short of colliding in all 64 bits of the hash).
+ */
+static size_t
+geo_slot_index(const struct geo *g, uint64_t hash)
+{
+	uint64_t x = hash ^ g->seed;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return (size_t)(x & g->mask);
+}
+
 void
 geo_prefetch(const struct geo *g, uint64_t hash)
 {
 #if defined(__GNUC__) || defined(__clang__)
 	if (g->cache != NULL)
-		__builtin_prefetch(&g->cache[hash & g->mask]);
+		__builtin_prefetch(&g->cache[geo_slot_index(g, hash)]);
 #else
 	(void)g;
 	(void)hash;
@@ -292,7 +310,7 @@ geo_lookup_hashed(struct geo *g, const struct ip_addr *addr, uint64_t hash,
 
 	g->stats.lookups++;
 	if (g->cache != NULL)
-		slot = &g->cache[hash & g->mask];
+		slot = &g->cache[geo_slot_index(g, hash)];
 	if (slot != NULL && slot->result != GEO_EMPTY &&
 	    addr_equal(&slot->addr, addr)) {
 		g->stats.cache_hits++;

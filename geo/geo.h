@@ -39,8 +39,9 @@ void		 geo_lookup(struct geo *, const struct ip_addr *addr,
 		    char cc[3]);
 /*
  * The same, with a hash of addr the caller has already computed
- * (addr_hash under any seed): it picks the cache slot, so an address is
- * hashed once per hit, not once here and once for the sketches.
+ * (addr_hash under any seed, even a public one: the cache mixes in a
+ * random seed of its own), so an address is hashed once per hit, not
+ * once here and once for the sketches.
  */
 void		 geo_lookup_hashed(struct geo *, const struct ip_addr *addr,
 		    uint64_t hash, char cc[3]);

@@ -278,8 +278,8 @@ check "65 66" dir.pcap "capture is a directory" -- "$d" -r "$tmp/dir.pcap"
 
 # 6. pcapng with two interfaces, of one link type or of two (or two
 # snapshot lengths), which libpcap 1.10 refuses: read whole by capture.c,
-# each packet with its interface's link type.
-for k in same mixed sll mixed-late snaplen; do
+# each packet with its interface's link type; and one with 70 interfaces.
+for k in same mixed sll mixed-late snaplen many; do
 	mkcap "pcapng-$k" "$tmp/$k.pcapng"
 	check 0 "$k.pcapng" "pcapng $k" -- \
 	    "${run[@]}" -r "$tmp/$k.pcapng" --csv "$tmp/$k.csv" || continue

@@ -10,6 +10,8 @@
     mkcap.py pcapng-mixed-late OUT  interface 0's packets, then the IDB of
                                   raw-IP interface 1 and its packets
     mkcap.py pcapng-snaplen OUT   two Ethernet interfaces, other snaplens
+    mkcap.py pcapng-many OUT      70 Ethernet interfaces; interface 69
+                                  carries what interface 1 does above
 
 Interface 0 carries 3 requests for eta.cic.gc.ca from 198.51.100.10
 (US in tests/data), interface 1 carries 2 from 2001:db8:1::5 (FR), all in
@@ -119,7 +121,18 @@ def epb(ifid, ts, data):
                                 len(data), len(data)) + data)
 
 
+def pcapng_many():
+    if0, if1 = traffic()
+    out = shb() + b"".join(idb(1) for _ in range(70))
+    pk = [(t, 0, et, p) for t, et, p in if0] + \
+         [(t, 69, et, p) for t, et, p in if1]
+    pk.sort(key=lambda x: x[0])
+    return out + b"".join(epb(i, t, frame(1, et, p)) for t, i, et, p in pk)
+
+
 def pcapng(kind):
+    if kind == "pcapng-many":
+        return pcapng_many()
     lt1 = {"pcapng-same": 1, "pcapng-mixed": 101, "pcapng-sll": 113,
            "pcapng-mixed-late": 101, "pcapng-snaplen": 1}[kind]
     snap1 = 1500 if kind == "pcapng-snaplen" else 65535
