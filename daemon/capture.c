@@ -691,6 +691,30 @@ capture_match(const struct bpf_program *prog, uint32_t caplen,
 	return pcap_offline_filter(prog, &ph, data) != 0;
 }
 
+/*
+ * capture_break was called during a file dispatch: stop after the n
+ * packets already handed on, or now if there are none.
+ */
+static enum capture_result
+capture_broken(struct capture *c, int n)
+{
+	if (n > 0)
+		return CAPTURE_MORE;
+	c->brk = 0;
+	return CAPTURE_BROKEN;
+}
+
+/* A refill failed (c->rerrno): a signal lets the caller look at its flags. */
+static enum capture_result
+capture_read_failed(struct capture *c)
+{
+	if (c->rerrno == EINTR)
+		return CAPTURE_MORE;
+	snprintf(c->errbuf, sizeof(c->errbuf), "error reading dump file: %s",
+	    strerror(c->rerrno));
+	return CAPTURE_ERROR;
+}
+
 /* The next record, reading more as needed. */
 static enum pcapfile_status
 capture_next(struct capture *c, struct pcapfile_rec *r)
@@ -722,24 +746,15 @@ capture_file_dispatch(struct capture *c, int cnt)
 	int n = 0;
 
 	for (;;) {
-		if (c->brk) {
-			if (n > 0)
-				return CAPTURE_MORE;
-			c->brk = 0;
-			return CAPTURE_BROKEN;
-		}
+		if (c->brk)
+			return capture_broken(c, n);
 		switch (capture_next(c, &r)) {
 		case PCAPFILE_OK:
 			break;
 		case PCAPFILE_END:
 			return n > 0 ? CAPTURE_MORE : CAPTURE_EOF;
 		case PCAPFILE_NEED_MORE:
-			/* A signal: let the caller look at its flags. */
-			if (c->rerrno == EINTR)
-				return CAPTURE_MORE;
-			snprintf(c->errbuf, sizeof(c->errbuf),
-			    "error reading dump file: %s", strerror(c->rerrno));
-			return CAPTURE_ERROR;
+			return capture_read_failed(c);
 		default:
 			pcapfile_strerror(&c->hdr, &r, c->errbuf,
 			    sizeof(c->errbuf));
@@ -834,12 +849,8 @@ capture_ng_dispatch(struct capture *c, int cnt)
 	int n = 0, dlt;
 
 	for (;;) {
-		if (c->brk) {
-			if (n > 0)
-				return CAPTURE_MORE;
-			c->brk = 0;
-			return CAPTURE_BROKEN;
-		}
+		if (c->brk)
+			return capture_broken(c, n);
 		switch (capture_ng_next(c, &b)) {
 		case PCAPNG_OK:
 			break;
@@ -852,11 +863,7 @@ capture_ng_dispatch(struct capture *c, int cnt)
 		case PCAPNG_END:
 			return n > 0 ? CAPTURE_MORE : CAPTURE_EOF;
 		case PCAPNG_NEED_MORE:
-			if (c->rerrno == EINTR)
-				return CAPTURE_MORE;
-			snprintf(c->errbuf, sizeof(c->errbuf),
-			    "error reading dump file: %s", strerror(c->rerrno));
-			return CAPTURE_ERROR;
+			return capture_read_failed(c);
 		default:
 			pcapng_strerror(&c->ngst, &b, c->errbuf,
 			    sizeof(c->errbuf));
