@@ -297,6 +297,12 @@ agg_tick(struct agg *a, int64_t now_us, agg_emit_fn emit, void *arg)
 	agg_tick_slow(a, now_us, emit, arg);
 }
 
+/*
+ * Every open minute, then the quiet minutes after them up to the minute
+ * of the latest time seen: at the end of input that minute is over too,
+ * and a subscriber or collector waiting for its marker would otherwise
+ * wait for its timeout.
+ */
 void
 agg_flush(struct agg *a, agg_emit_fn emit, void *arg)
 {
@@ -304,6 +310,9 @@ agg_flush(struct agg *a, agg_emit_fn emit, void *arg)
 
 	while ((sl = slot_oldest(a)) != NULL)
 		slot_close_next(a, sl, emit, arg);
+	if (a->watermark != INT64_MIN)
+		emit_empty(a, floor_div(a->watermark, US_PER_MIN) * 60 + 60,
+		    emit, arg);
 }
 
 static struct slot *

@@ -97,7 +97,10 @@ void		 agg_hit(struct agg *, int64_t ts_us, unsigned cls,
 /* Time moved to now_us: close and emit minutes past end + grace. */
 void		 agg_tick(struct agg *, int64_t now_us, agg_emit_fn emit,
 		    void *arg);
-/* Close and emit every open minute (end of file, shutdown). */
+/*
+ * Close and emit every open minute (end of file, shutdown), and with
+ * agg_set_empty_minutes the quiet minutes up to the latest time's minute.
+ */
 void		 agg_flush(struct agg *, agg_emit_fn emit, void *arg);
 void		 agg_get_stats(const struct agg *, struct agg_stats *);
 

@@ -94,6 +94,56 @@ END_TEST
  * over more than the maximum at once, none across a clock reset; off,
  * nothing but minutes with hits.
  */
+/*
+ * A flush at the end of input: the quiet minutes after the last open one,
+ * up to the minute of the latest time seen, go out too (that minute is
+ * over: nothing more will come), and no later ones; twice is once; with
+ * empty minutes off, or nothing seen, nothing.
+ */
+START_TEST(test_flush_quiet_tail)
+{
+	struct agg *a = agg_new(classes, 3, 5);
+	struct agg_stats st;
+	struct out o;
+	int64_t m0 = T0 / 1000000;
+
+	memset(&o, 0, sizeof(o));
+	agg_set_empty_minutes(a, 10);
+	agg_flush(a, emit, &o);
+	ck_assert_uint_eq(o.n, 0);		/* nothing seen */
+	agg_hit(a, T0 + 1000, 0, "US", AGG_REQUEST, 1, emit, &o);
+	agg_tick(a, T0 + MIN_US + 2000000, emit, &o);
+	ck_assert_uint_eq(o.n, 0);		/* minute 0 within grace */
+	agg_tick(a, T0 + 2 * MIN_US + 59000000, emit, &o);
+	ck_assert_uint_eq(o.n, 2);		/* 0 US, 1 empty */
+	agg_flush(a, emit, &o);
+	ck_assert_uint_eq(o.n, 3);		/* 2 empty: the last packet's */
+	ck_assert_int_eq(o.minute[2], m0 + 2 * 60);
+	ck_assert_uint_eq(o.nrows[2], 0);
+	agg_flush(a, emit, &o);
+	ck_assert_uint_eq(o.n, 3);
+	agg_get_stats(a, &st);
+	ck_assert_uint_eq(st.minutes_empty, 2);
+	/* a hit in the flushed minute is late, not a second minute 2 */
+	agg_hit(a, T0 + 2 * MIN_US + 59500000, 0, "US", AGG_REQUEST, 1, emit,
+	    &o);
+	agg_flush(a, emit, &o);
+	ck_assert_uint_eq(o.n, 3);
+	agg_get_stats(a, &st);
+	ck_assert_uint_eq(st.late, 1);
+	agg_free(a);
+
+	/* off: the minute with hits only */
+	a = agg_new(classes, 3, 5);
+	memset(&o, 0, sizeof(o));
+	agg_hit(a, T0 + 1000, 0, "US", AGG_REQUEST, 1, emit, &o);
+	agg_tick(a, T0 + 2 * MIN_US + 59000000, emit, &o);
+	agg_flush(a, emit, &o);
+	ck_assert_uint_eq(o.n, 1);
+	agg_free(a);
+}
+END_TEST
+
 START_TEST(test_empty_minutes)
 {
 	struct agg *a = agg_new(classes, 3, 5);
@@ -378,6 +428,7 @@ agg_suite(void)
 	tcase_add_test(tc, test_close_with_grace);
 	tcase_add_test(tc, test_time_jumps_and_slots);
 	tcase_add_test(tc, test_empty_minutes);
+	tcase_add_test(tc, test_flush_quiet_tail);
 	tcase_add_test(tc, test_many_clients_and_bad_country);
 	tcase_add_test(tc, test_negative_time);
 	tcase_add_test(tc, test_clock_reset);

@@ -227,8 +227,29 @@ c4=$cpid
 "$os" csv --connect "$c" --out "$tmp/down4.csv" 2>"$tmp/down4.err" 3>&- &
 down=$!
 pids+=("$down")
+# Sensor 0 sends a marker for every minute of its half, the quiet last
+# one included (its packets end at 04:00:01): once the collector has
+# closed them all, everything sensor 1 sends is late, even the rows it
+# alone has in that last minute.
+n0=$(python3 - "$tmp/half.0.pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+o, ts = 24, []
+while o < len(d):
+    t, _, cl, _ = struct.unpack_from("<IIII", d, o)
+    ts.append(t)
+    o += 16 + cl
+print(max(ts) // 60 - min(ts) // 60 + 1)
+PY
+)
+"$bin/zsub" "$c" 60 minute "$n0" >"$tmp/c4.min0" &
+zs=$!
+pids+=("$zs")
+sleep 0.5
 sensor s0 "$tmp/half.0.pcap" "$a"
 s0=$spid
+wait "$zs" || fail "the collector closed $(grep -c "^minute" "$tmp/c4.min0") of \
+half 0's $n0 minutes"
 # Sensor 0's minutes close without sensor 1: the CSV is half 0's.
 wait_for 60 "the collector's CSV equal to half 0" same "$tmp/h0.csv" \
 	"$tmp/c4.csv"
@@ -263,7 +284,12 @@ assert n > 0
 PY
 wait_for 20 "corrections counted" eval \
 	"\"$bin/zsub\" \"$c\" 5 stats 1 | grep -q '\"corrections\":[1-9]'"
-# The CSVs keep what was first published.
+# The CSVs keep what was first published: once sensor 1 has sent all it
+# has and twice the timeout has passed, a minute it opened anew would be
+# in the CSV.
+wait_for 60 "sensor 1 at the end of its half" grep -q "end of input" \
+	"$tmp/s1.err"
+sleep 2
 same "$tmp/h0.csv" "$tmp/c4.csv" || fail "the CSV changed"
 wait_for 20 "originstat csv after the collector" same "$tmp/h0.csv" \
 	"$tmp/down4.csv"
