@@ -420,6 +420,10 @@ report_summary(const struct options *o, const struct stats *st)
 	    (unsigned long long)st->decode_errors,
 	    (unsigned long long)st->gaps,
 	    (unsigned long long)(st->peak_rss_kb + 1023) / 1024);
+	if (st->bad_time > 0)
+		log_warnx("%s: %llu packets with a time stamp before 1970 or "
+		    "after 9999, skipped", o->rfile,
+		    (unsigned long long)st->bad_time);
 }
 
 /* STATUS= for the service manager: rates since the last one. */

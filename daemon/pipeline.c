@@ -327,6 +327,14 @@ count_status(struct stats *st, enum dec_status r)
 	}
 }
 
+/*
+ * Packet times a CSV minute can name: 1970-01-01 up to the end of 9999.
+ * A pcapng interface's if_tsoffset and units can put a packet anywhere in
+ * 64 bits; such a packet would end every open minute at once and then
+ * start them again (a clock reset), so it is counted and skipped.
+ */
+#define PIPELINE_TS_END	INT64_C(253402300800000000)
+
 void
 pipeline_packet(struct pipeline *pl, int linktype, int64_t ts_us,
     const uint8_t *data, size_t caplen, size_t wirelen)
@@ -336,6 +344,10 @@ pipeline_packet(struct pipeline *pl, int linktype, int64_t ts_us,
 
 	pl->stats.packets++;
 	pl->stats.bytes += wirelen;
+	if ((uint64_t)ts_us >= (uint64_t)PIPELINE_TS_END) {
+		pl->stats.bad_time++;
+		return;
+	}
 	pl->now_us = ts_us;
 	r = decode_frame(linktype, data, caplen, &seg);
 	count_status(&pl->stats, r);

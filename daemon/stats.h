@@ -24,6 +24,7 @@
 	X(xff_junk)		/* unusable proxy header elements */	\
 	X(late_hits)		/* hits for a closed minute */		\
 	X(clock_resets)		/* time went back > 10 min: restart */	\
+	X(bad_time)		/* time stamps before 1970, after 9999 */ \
 	X(sketch_capped)	/* clients over the sketch budget */	\
 	X(snaplen_cut)		/* segments cut by the snapshot length */ \
 	X(flows)		/* TCP flows tracked now */		\

@@ -465,7 +465,7 @@ csv_format_minute(int64_t minute, char buf[21])
 	struct tm tm;
 	time_t t = (time_t)minute;
 
-	/* Years past 9999 do not fit; no packet carries one. */
+	/* Years past 9999 do not fit; pipeline.c skips packets of such times. */
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
 		memcpy(buf, "0000-00-00T00:00:00Z", 21);

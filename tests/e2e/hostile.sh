@@ -297,6 +297,21 @@ check 0 user0.pcapng "pcapng, second interface USER0" -- \
 	{ [ "$(tail -n +2 "$tmp/u0.csv" | cut -d, -f2-4)" = "eta,US,3" ] ||
 	    bad "pcapng, second interface USER0: not 3 eta requests from US"; }
 
+# Interfaces whose if_tsoffset puts their packets past 9999 and before
+# 1970: those packets are counted and skipped, said at the end; the first
+# interface's minute is whole (before, the far-future packets closed it
+# early and a clock reset followed).
+mkcap pcapng-badtime "$tmp/badtime.pcapng"
+check 0 badtime.pcapng "pcapng, time stamps out of range" -- \
+    "${run[@]}" -r "$tmp/badtime.pcapng" --csv "$tmp/bt.csv" &&
+	{ [ "$(tail -n +2 "$tmp/bt.csv" | cut -d, -f1-4)" = \
+	    "2016-11-08T19:00:00Z,eta,US,3" ] ||
+	    bad "pcapng, time stamps out of range: not one row of 3 from US"
+	  grep -q 'badtime.pcapng: 14 packets with a time stamp before 1970 or after 9999' \
+	    "$tmp/err" || bad "pcapng, time stamps out of range: not said"
+	  grep -q ' 0 clock resets' "$tmp/err" ||
+	    bad "pcapng, time stamps out of range: a clock reset"; }
+
 # 7. An unsupported link type (147, USER0): 65, "unsupported link type".
 mkcap linktype "$tmp/user0.pcap" 147
 check 65 user0.pcap "link type 147" -- \

@@ -12,6 +12,10 @@
     mkcap.py pcapng-snaplen OUT   two Ethernet interfaces, other snaplens
     mkcap.py pcapng-many OUT      70 Ethernet interfaces; interface 69
                                   carries what interface 1 does above
+    mkcap.py pcapng-badtime OUT   three Ethernet interfaces; interface 1
+                                  (if_tsoffset +300e9 s, past 9999) and 2
+                                  (-2e9 s, before 1970) each carry one of
+                                  interface 1's connections above
 
 Interface 0 carries 3 requests for eta.cic.gc.ca from 198.51.100.10
 (US in tests/data), interface 1 carries 2 from 2001:db8:1::5 (FR), all in
@@ -130,9 +134,29 @@ def pcapng_many():
     return out + b"".join(epb(i, t, frame(1, et, p)) for t, i, et, p in pk)
 
 
+def idb_tsoffset(linktype, offset):
+    opts = struct.pack("<HHq", 14, 8, offset) + struct.pack("<HH", 0, 0)
+    return block(1, struct.pack("<HHI", linktype, 0, 65535) + opts)
+
+
+def pcapng_badtime():
+    """Packet times stay as written; the IDBs shift interfaces 1, 2."""
+    if0, if1 = traffic()
+    out = shb() + idb(1) + idb_tsoffset(1, 300 * 10**9) + \
+        idb_tsoffset(1, -2 * 10**9)
+    half = len(if1) // 2
+    pk = [(t, 0, et, p) for t, et, p in if0] + \
+         [(t, 1, et, p) for t, et, p in if1[:half]] + \
+         [(t, 2, et, p) for t, et, p in if1[half:]]
+    pk.sort(key=lambda x: x[0])
+    return out + b"".join(epb(i, t, frame(1, et, p)) for t, i, et, p in pk)
+
+
 def pcapng(kind):
     if kind == "pcapng-many":
         return pcapng_many()
+    if kind == "pcapng-badtime":
+        return pcapng_badtime()
     lt1 = {"pcapng-same": 1, "pcapng-mixed": 101, "pcapng-sll": 113,
            "pcapng-mixed-late": 101, "pcapng-snaplen": 1}[kind]
     snap1 = 1500 if kind == "pcapng-snaplen" else 65535
