@@ -6,19 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_util.h"
 #include "addr.h"
-
-/* Exact-size heap copy, so AddressSanitizer sees any overread. */
-static char *
-dup_exact(const char *s, size_t n)
-{
-	char *d = malloc(n > 0 ? n : 1);
-
-	ck_assert_ptr_nonnull(d);
-	if (n > 0)
-		memcpy(d, s, n);
-	return d;
-}
 
 static int
 parse_exact(const char *s, size_t n, struct ip_addr *out)

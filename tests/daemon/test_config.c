@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_util.h"
 #include "config.h"
 
 #define ERRCAP	8192
@@ -31,17 +32,6 @@ static const char good[] =
     "grace = 2.5\n"
     "[publish]\n"
     "sensor = web-1.example_a\n";
-
-static char *
-dup_exact(const char *s, size_t n)
-{
-	char *d = malloc(n > 0 ? n : 1);
-
-	ck_assert_ptr_nonnull(d);
-	if (n > 0)
-		memcpy(d, s, n);
-	return d;
-}
 
 /* Parse n bytes of text from an exact-size copy. */
 static int

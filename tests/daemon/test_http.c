@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_util.h"
 #include "http.h"
 
 #define HTTP_TARGET_MAX	8192	/* mirrors daemon/http.c */
@@ -21,17 +22,6 @@ struct parsed {
 	size_t			 consumed;
 	enum http_status	 st;
 };
-
-static uint8_t *
-dup_exact(const void *p, size_t n)
-{
-	uint8_t *b = malloc(n > 0 ? n : 1);
-
-	ck_assert_ptr_nonnull(b);
-	if (n > 0)
-		memcpy(b, p, n);
-	return b;
-}
 
 static bool
 view_inside(const struct view *v, const uint8_t *buf, size_t len)

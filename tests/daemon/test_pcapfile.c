@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_util.h"
 #include "pcapfile.h"
 
 #define MAGIC_USEC	0xa1b2c3d4u
@@ -98,28 +99,6 @@ file_rec(struct file *f, uint32_t sec, uint32_t frac, uint32_t caplen,
 		f->b[f->n++] = (uint8_t)(seed * 31 + i * 7);
 }
 
-static uint8_t *
-dup_exact(const uint8_t *p, size_t n)
-{
-	uint8_t *d = malloc(n > 0 ? n : 1);
-
-	ck_assert_ptr_nonnull(d);
-	if (n > 0)
-		memcpy(d, p, n);
-	return d;
-}
-
-static uint64_t
-hash(const uint8_t *p, size_t n)
-{
-	uint64_t h = 14695981039346656037u;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211u;
-	return h;
-}
-
 static enum pcapfile_status
 header_exact(const uint8_t *p, size_t n, struct pcapfile_hdr *h)
 {
@@ -141,7 +120,7 @@ add_pkt(struct result *res, int64_t ts, uint32_t caplen, uint32_t wirelen,
 	k->ts = ts;
 	k->caplen = caplen;
 	k->wirelen = wirelen;
-	k->hash = hash(data, caplen);
+	k->hash = fnv1a(data, caplen);
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_util.h"
 #include "pcapng.h"
 
 #define MAX_PKTS	128
@@ -192,28 +193,6 @@ other(struct file *f, uint32_t type, size_t n)
 	blk_end(f, s);
 }
 
-static uint8_t *
-dup_exact(const uint8_t *p, size_t n)
-{
-	uint8_t *d = malloc(n > 0 ? n : 1);
-
-	ck_assert_ptr_nonnull(d);
-	if (n > 0)
-		memcpy(d, p, n);
-	return d;
-}
-
-static uint64_t
-hash(const uint8_t *p, size_t n)
-{
-	uint64_t h = 14695981039346656037u;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211u;
-	return h;
-}
-
 static void
 add_pkt(struct result *res, int64_t ts, uint32_t caplen, uint32_t wirelen,
     uint32_t lt, const uint8_t *d)
@@ -226,7 +205,7 @@ add_pkt(struct result *res, int64_t ts, uint32_t caplen, uint32_t wirelen,
 	k->caplen = caplen;
 	k->wirelen = wirelen;
 	k->linktype = lt;
-	k->hash = hash(d, caplen);
+	k->hash = fnv1a(d, caplen);
 }
 
 /* One block, parsed from an exact-size copy. */

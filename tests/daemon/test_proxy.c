@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_util.h"
 #include "proxy.h"
 
 static const char *trusted_text[] = { "10.0.0.0/8", "192.0.2.0/24",
@@ -20,17 +21,6 @@ struct fixture {
 	struct proxy_set	ps;
 	struct http_req		req;
 };
-
-static char *
-dup_exact(const char *s, size_t n)
-{
-	char *d = malloc(n > 0 ? n : 1);
-
-	ck_assert_ptr_nonnull(d);
-	if (n > 0)
-		memcpy(d, s, n);
-	return d;
-}
 
 static void
 fx_init(struct fixture *fx)

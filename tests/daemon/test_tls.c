@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_util.h"
 #include "tls.h"
 
 #define SCRATCH		16384
@@ -206,17 +207,6 @@ wrap_records(const uint8_t *msg, size_t n, const size_t *cuts, size_t ncuts,
 		from = to;
 	}
 	return o;
-}
-
-static uint8_t *
-dup_exact(const uint8_t *p, size_t n)
-{
-	uint8_t *b = malloc(n > 0 ? n : 1);
-
-	ck_assert_ptr_nonnull(b);
-	if (n > 0)
-		memcpy(b, p, n);
-	return b;
 }
 
 /* Parse n bytes of p from an exact-size copy. */
