@@ -66,6 +66,7 @@ def interesting(fr):
 def write(target, name, data):
     if not data or len(data) > CAP + 96:
         return
+    os.makedirs(os.path.join(CORPUS, target), exist_ok=True)
     with open(os.path.join(CORPUS, target, name), "wb") as f:
         f.write(data)
 
@@ -204,10 +205,40 @@ def hand_seeds():
     hello_seeds()
 
 
+def capfile_seeds(capdir):
+    """Whole small files for fuzz_capfile: tests/tools/mkcap.py's, the
+    classic one in the other byte order, with ns and 2.3 headers, and the
+    first CAP bytes of a few shared captures (cut inside a record)."""
+    sys.path.insert(0, os.path.join(HERE, "..", "tests", "tools"))
+    import mkcap
+    for kind in ("same", "mixed", "sll", "mixed-late", "snaplen",
+                 "badtime"):
+        write("capfile", "pcapng-" + kind, mkcap.pcapng("pcapng-" + kind))
+    le = mkcap.classic(1)
+    write("capfile", "pcap-le", le)
+    out, off = bytearray(struct.pack(">IHHiIII", *struct.unpack(
+        "<IHHiIII", le[:24]))), 24
+    while off < len(le):
+        hdr = struct.unpack("<IIII", le[off:off + 16])
+        out += struct.pack(">IIII", *hdr) + le[off + 16:off + 16 + hdr[2]]
+        off += 16 + hdr[2]
+    write("capfile", "pcap-be", bytes(out))
+    write("capfile", "pcap-ns", b"\x4d\x3c\xb2\xa1" + le[4:])
+    write("capfile", "pcap-2.3", le[:4] + struct.pack("<HH", 2, 3) + le[8:])
+    for fn in ("ark__v6-http.pcap", "zeek__http-methods.pcap",
+               "zeek__nflog-http.pcap"):
+        path = os.path.join(capdir, fn)
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                write("capfile", fn[:-5].split("__", 1)[-1] + "-cut",
+                      f.read(CAP))
+
+
 def main():
     hand_seeds()
     capdir = sys.argv[1] if len(sys.argv) > 1 else \
         os.path.join(HERE, "..", "..", "shared", "captures")
+    capfile_seeds(capdir)
     for fn in sorted(os.listdir(capdir)):
         if not fn.endswith(".pcap"):
             continue

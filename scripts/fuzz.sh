@@ -4,7 +4,7 @@
 # temporary directory, never into the repository; to keep a crasher, copy
 # it to fuzz/corpus/TARGET/crash-NAME so the replay test reproduces it.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
-#   TARGET: decode_flow http tls proxy config (default: all)
+#   TARGET: decode_flow http tls proxy config capfile (default: all)
 #   OS_FUZZ_BUILD=dir   build directory (default build-fuzz)
 #   OS_FUZZ_OUT=dir     output directory (default: mktemp -d)
 # Exit 0 when no target crashed, 1 otherwise.
@@ -15,7 +15,7 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-	targets=(decode_flow http tls proxy config)
+	targets=(decode_flow http tls proxy config capfile)
 fi
 dir=${OS_FUZZ_BUILD:-build-fuzz}
 out=${OS_FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/originstat-fuzz.XXXXXX")}
