@@ -2,11 +2,12 @@
  * csvout.c - `originstat csv`: write the daemon's per-minute CSV from its
  * ZeroMQ stream, the same bytes originstatd --csv writes.
  *
- * Rows, order and format are those of publish/csv.c: LF line ends, RFC 4180
- * quoting when a field needs it, rows of a minute sorted by class name then
- * country, all-zero rows left out, and each minute formatted into one
- * buffer and written with one write loop on an O_APPEND descriptor, so a
- * reader never sees half a minute.
+ * Rows, order and format are those of publish/csv.c, which formats them
+ * here too (csv_rows_*): LF line ends, RFC 4180 quoting when a field needs
+ * it, rows of a minute sorted by class name then country, all-zero rows
+ * left out.  Each minute is appended whole (publish/csvfile.c's
+ * csvfile_append, as originstatd does), so a reader never sees half a
+ * minute.
  *
  * Restarts: the last complete row of the newest file tells which minute
  * was written last, and the subscriber asks the daemon for the minutes
@@ -24,7 +25,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,11 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "csv.h"
+#include "csvfile.h"
 #include "csvout.h"
 #include "sub.h"
 
-#define CSVOUT_HEADER_LINE	CSVOUT_HEADER "\n"
-#define CSVOUT_HEADER_LEN	(sizeof(CSVOUT_HEADER_LINE) - 1)
+#define CSVOUT_HEADER_LEN	(sizeof(CSV_HEADER_LINE) - 1)
 #define CSVOUT_TAIL		8192	/* bytes read for the last row */
 #define CSVOUT_MINUTE_LEN	20	/* 2016-11-08T19:00:00Z */
 
@@ -95,25 +96,6 @@ csvout_usage(FILE *fp)
 /* ---------------------------------------------------------------- */
 /* Files                                                            */
 
-/* write(2) all of buf, across short writes and signals.  0 or -1. */
-static int
-csvout_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* "2016-11-08T19:00:00Z" (exactly) to UTC seconds; -1 if not that. */
 static int
 csvout_parse_minute(const char *s, int64_t *minute)
@@ -148,53 +130,56 @@ csvout_parse_minute(const char *s, int64_t *minute)
 	return 0;
 }
 
-/* Does the file start with our header?  1 yes, 0 no, -1 read error. */
+/*
+ * Does the file start with our header, or a piece of it (a crash creating
+ * it)?  0, or -1 with errno set: EINVAL for another header.
+ */
 static int
-csvout_header_ok(int fd, off_t size)
+csvout_header_check(int fd)
 {
-	char head[CSVOUT_HEADER_LEN];
-	ssize_t n;
+	enum csvfile_header h;
 
-	if ((n = pread(fd, head, sizeof(head), 0)) == -1)
-		return -1;
-	if (size < (off_t)CSVOUT_HEADER_LEN)	/* a crash creating it */
-		return memcmp(head, CSVOUT_HEADER_LINE, (size_t)n) == 0;
-	return n == (ssize_t)sizeof(head) &&
-	    memcmp(head, CSVOUT_HEADER_LINE, sizeof(head)) == 0;
+	h = csvfile_header(fd, CSV_HEADER_LINE, CSVOUT_HEADER_LEN);
+	if (h == CSVFILE_HEADER_OTHER)
+		errno = EINVAL;
+	return h == CSVFILE_HEADER_OK || h == CSVFILE_HEADER_TORN ? 0 : -1;
 }
 
 /*
- * Find the last complete line (ended by LF) of a file of size bytes: buf
- * gets it NUL-terminated, without its LF, and *start its offset in the
- * file.  0, 1 if there is no complete line, -1 on error.
+ * Find the last complete line (ended by LF) of a file of size bytes,
+ * wherever it is (csvfile_last_newline searches the whole file, so a long
+ * torn tail, such as the zeros a power loss can leave, hides nothing):
+ * buf gets it NUL-terminated, without its LF, and *start its offset in
+ * the file.  0, 1 if there is no complete line, -1 on error (EINVAL: a
+ * line longer than buf, or holding a NUL).
  */
 static int
 csvout_last_line(int fd, off_t size, char *buf, size_t cap, off_t *start)
 {
-	off_t from = size > (off_t)cap - 1 ? size - (off_t)cap + 1 : 0;
-	ssize_t n, i, e = -1;
+	off_t end, lf, from;
+	ssize_t n, i;
 
-	if ((n = pread(fd, buf, (size_t)(size - from), from)) !=
-	    (ssize_t)(size - from)) {
+	if ((end = csvfile_last_newline(fd, size)) == -1)
+		return -1;
+	if (end == 0)
+		return 1;
+	lf = end - 1;
+	from = lf > (off_t)cap - 1 ? lf - (off_t)cap + 1 : 0;
+	if ((n = pread(fd, buf, (size_t)(lf - from), from)) !=
+	    (ssize_t)(lf - from)) {
 		if (n >= 0)
 			errno = EIO;
 		return -1;
 	}
-	for (i = n - 1; i >= 0; i--)
-		if (buf[i] == '\n') {
-			e = i;
-			break;
-		}
-	if (e == -1)
-		return 1;
-	buf[e] = '\0';
-	for (i = e - 1; i >= 0 && buf[i] != '\n'; i--)
+	for (i = n - 1; i >= 0 && buf[i] != '\n'; i--)
 		continue;
-	if (i < 0 && from > 0) {
-		errno = EINVAL;		/* a line longer than ours */
+	if ((i < 0 && from > 0) || memchr(buf + i + 1, '\0',
+	    (size_t)(n - i - 1)) != NULL) {
+		errno = EINVAL;		/* not a line of ours */
 		return -1;
 	}
-	memmove(buf, buf + i + 1, (size_t)(e - i));
+	memmove(buf, buf + i + 1, (size_t)(n - i - 1));
+	buf[n - i - 1] = '\0';
 	*start = from + i + 1;
 	return 0;
 }
@@ -215,9 +200,7 @@ csvout_last_minute(const char *path, int64_t *minute)
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size == 0)
 		goto done;
-	if ((rc = csvout_header_ok(fd, st.st_size)) != 1) {
-		if (rc == 0)
-			errno = EINVAL;
+	if (csvout_header_check(fd) == -1) {
 		rc = -1;
 		goto done;
 	}
@@ -242,27 +225,21 @@ done:
 /*
  * Check a file opened for appending: our header, or empty.  Anything after
  * the last LF is a row torn by a crash and is cut off (a torn row would
- * read as a smaller count); so is a torn header.  0, -1 on error (errno;
- * EINVAL for another header).
+ * read as a smaller count); so is a torn header.  The last LF is the one
+ * csvout_last_minute finds, so the row kept last is the one the restart
+ * resumed after.  0, -1 on error (errno; EINVAL for another header).
  */
 static int
 csvout_repair(struct csvout *c, off_t size)
 {
-	char line[CSVOUT_TAIL];
-	off_t start, keep;
-	int rc;
+	off_t keep;
 
 	if (size == 0)
 		return 0;
-	if ((rc = csvout_header_ok(c->fd, size)) != 1) {
-		if (rc == 0)
-			errno = EINVAL;
+	if (csvout_header_check(c->fd) == -1)
 		return -1;
-	}
-	if ((rc = csvout_last_line(c->fd, size, line, sizeof(line),
-	    &start)) == -1)
+	if ((keep = csvfile_last_newline(c->fd, size)) == -1)
 		return -1;
-	keep = rc == 1 ? 0 : start + (off_t)strlen(line) + 1;
 	if (keep == size)
 		return 0;
 	if (ftruncate(c->fd, keep) == -1)
@@ -302,8 +279,8 @@ csvout_open(struct csvout *c, const char *path)
 		goto fail;
 	if (c->regular && fstat(c->fd, &st) == -1)
 		goto fail;
-	if ((!c->regular || st.st_size == 0) && csvout_write_all(c->fd,
-	    CSVOUT_HEADER_LINE, CSVOUT_HEADER_LEN) == -1) {
+	if ((!c->regular || st.st_size == 0) && csvfile_write_all(c->fd,
+	    CSV_HEADER_LINE, CSVOUT_HEADER_LEN) == -1) {
 		fprintf(stderr, "%s: %s: %s\n", c->prog, path,
 		    strerror(errno));
 		csvout_close(c);
@@ -417,81 +394,22 @@ csvout_resume(struct csvout *c, int64_t *after)
 /* ---------------------------------------------------------------- */
 /* Rows                                                             */
 
-/* One field, quoted per RFC 4180 section 2 rules 6 and 7 when needed. */
-static void
-csvout_put_field(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	putc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			putc('"', f);
-		putc(*s, f);
-	}
-	putc('"', f);
-}
-
 /* The minute's rows in one malloc'd buffer.  0 or -1 (ENOMEM). */
 static int
 csvout_format(const struct sub_minute *m, char **buf, size_t *len)
 {
 	const struct sub_row *r;
-	char minute[CSVOUT_MINUTE_LEN + 1];
-	struct tm tm;
-	time_t t = (time_t)m->minute_ts;
-	FILE *f;
+	struct csv_rows w;
 	size_t i;
-	int bad;
 
-	if (gmtime_r(&t, &tm) == NULL || strftime(minute, sizeof(minute),
-	    "%Y-%m-%dT%H:%M:%SZ", &tm) != CSVOUT_MINUTE_LEN)
-		memcpy(minute, "0000-00-00T00:00:00Z", sizeof(minute));
-	*buf = NULL;
-	if ((f = open_memstream(buf, len)) == NULL)
+	if (csv_rows_init(&w, m->minute_ts, 0, buf, len) == -1)
 		return -1;
 	for (i = 0; i < m->nrows; i++) {
 		r = &m->rows[i];
-		if (r->requests == 0 && r->tls_handshakes == 0)
-			continue;
-		fputs(minute, f);
-		putc(',', f);
-		csvout_put_field(f, r->cls);
-		putc(',', f);
-		csvout_put_field(f, r->cc);
-		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
-		    r->requests, r->tls_handshakes, r->clients);
+		csv_rows_put(&w, r->cls, r->cc, r->requests,
+		    r->tls_handshakes, r->clients);
 	}
-	bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		free(*buf);
-		*buf = NULL;
-		errno = ENOMEM;
-		return -1;
-	}
-	return 0;
-}
-
-/* Append buf to the open file; on failure cut the file back.  0 or -1. */
-static int
-csvout_append(struct csvout *c, const char *buf, size_t len)
-{
-	off_t before = 0;
-	int saved;
-
-	if (c->regular && (before = lseek(c->fd, 0, SEEK_END)) == -1)
-		return -1;
-	if (csvout_write_all(c->fd, buf, len) == 0)
-		return 0;
-	saved = errno;
-	/* A reader must not see part of a minute. */
-	if (c->regular && ftruncate(c->fd, before) == -1) {
-		/* Nothing more to try; the next start cuts it. */
-	}
-	errno = saved;
-	return -1;
+	return csv_rows_fini(&w);
 }
 
 static int
@@ -520,7 +438,7 @@ csvout_minute(void *arg, const struct sub_minute *m)
 		    (rc = csvout_open(c, path)) != 0)
 			goto done;
 	}
-	if (csvout_append(c, buf, len) == -1) {
+	if (csvfile_append(c->fd, c->regular, buf, len) == -1) {
 		fprintf(stderr, "%s: %s: %s\n", c->prog,
 		    c->is_stdout ? "standard output" : c->path,
 		    strerror(errno));
@@ -571,7 +489,7 @@ csvout_run(struct csvout *c, const char *connect, const char *snapshot)
 	if (strcmp(c->pattern, "-") == 0) {
 		c->is_stdout = 1;
 		c->fd = STDOUT_FILENO;
-		if (csvout_write_all(c->fd, CSVOUT_HEADER_LINE,
+		if (csvfile_write_all(c->fd, CSV_HEADER_LINE,
 		    CSVOUT_HEADER_LEN) == -1) {
 			fprintf(stderr, "%s: standard output: %s\n", c->prog,
 			    strerror(errno));

@@ -1,15 +1,12 @@
 /*
  * csvout.h - `originstat csv`: the daemon's per-minute CSV, rebuilt by a
- * subscriber on another machine, byte for byte (publish/csv.h format).
+ * subscriber on another machine, byte for byte (publish/csv.h format,
+ * CSV_HEADER).
  */
 #ifndef ORIGINSTAT_CSVOUT_H
 #define ORIGINSTAT_CSVOUT_H
 
 #include <stdint.h>
-
-/* Same text as publish/csv.h's CSV_HEADER; the client keeps its own. */
-#define CSVOUT_HEADER \
-	"minute_utc,class,country,requests,tls_handshakes,clients"
 
 /*
  * The minute of the last complete row of the CSV file at path, without

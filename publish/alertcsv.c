@@ -19,6 +19,7 @@
 
 #include "alertcsv.h"
 #include "csv.h"
+#include "csvfile.h"
 
 #define ALERTCSV_LINE	(ALERTCSV_HEADER "\n")
 #define ALERTCSV_ROW_MAX 512
@@ -27,23 +28,6 @@ struct alertcsv {
 	int	fd;
 	int	is_stdout;
 };
-
-static int
-alertcsv_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* An existing file must start with our header; an empty one gets it. */
 static int
@@ -69,7 +53,7 @@ alertcsv_prepare(struct alertcsv *c, const char *path, char *err,
 			return 0;
 		}
 	}
-	if (alertcsv_write_all(c->fd, ALERTCSV_LINE,
+	if (csvfile_write_all(c->fd, ALERTCSV_LINE,
 	    sizeof(ALERTCSV_LINE) - 1) == -1)
 		goto fail;
 	return 0;
@@ -148,7 +132,7 @@ alertcsv_write(struct alertcsv *c, const struct alert_event *ev)
 		return -1;
 	}
 	row[n] = '\n';
-	return alertcsv_write_all(c->fd, row, (size_t)n + 1);
+	return csvfile_write_all(c->fd, row, (size_t)n + 1);
 }
 
 int

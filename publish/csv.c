@@ -8,12 +8,11 @@
  * do, but the quoting costs nothing and keeps a bad name from shifting
  * columns.
  *
- * A minute is formatted into one buffer and handed to one write loop on an
- * O_APPEND descriptor, so readers (tail -f, a collector) see whole minutes.
- * If a write fails half way, a regular file is cut back to where the minute
- * began.  A crash can still leave a torn last row; csv_open cuts it off
- * (a torn row would read as a smaller count).  Standard output is used
- * as it is: the header is always written and nothing is checked.
+ * A minute is formatted into one buffer (csv_rows_*) and appended whole
+ * (csvfile_append), so readers (tail -f, a collector) see whole minutes.
+ * A crash can still leave a torn last row; csv_open cuts it off (a torn
+ * row would read as a smaller count).  Standard output is used as it is:
+ * the header is always written and nothing is checked.
  *
  * A minute that cannot be written (a full disk, EIO, a quota) is kept,
  * formatted, in a FIFO queue and written before any newer minute, so a
@@ -33,10 +32,8 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "csvfile.h"
 
-#define CSV_HEADER_LINE	CSV_HEADER "\n"
-#define CSV_LOCAL_LINE	CSV_HEADER CSV_LOCAL_COLUMN "\n"
-#define CSV_SCAN_BLOCK	4096
 
 /* A formatted minute waiting for the disk. */
 struct csv_pending {
@@ -60,50 +57,6 @@ struct csv_out {
 	uint64_t	 dropped;	/* minutes dropped from the queue */
 };
 
-/* write(2) all of buf, across short writes and signals.  0 or -1. */
-static int
-csv_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Offset just past the last LF before size (size > 0), or -1 on error. */
-static off_t
-csv_last_newline(int fd, off_t size)
-{
-	char buf[CSV_SCAN_BLOCK];
-	off_t at = size;
-	ssize_t n;
-	size_t want;
-
-	while (at > 0) {
-		want = at < (off_t)sizeof(buf) ? (size_t)at : sizeof(buf);
-		at -= (off_t)want;
-		if ((n = pread(fd, buf, want, at)) != (ssize_t)want) {
-			if (n >= 0)
-				errno = EIO;	/* file shrank under us */
-			return -1;
-		}
-		while (n > 0) {
-			if (buf[--n] == '\n')
-				return at + n + 1;
-		}
-	}
-	return 0;
-}
-
 /*
  * Check an existing regular file: its first line must be our header, and
  * anything after its last LF is a row torn by a crash and is cut off.  A
@@ -114,24 +67,24 @@ csv_last_newline(int fd, off_t size)
 static int
 csv_check(struct csv_out *c, off_t size)
 {
-	char head[sizeof(CSV_LOCAL_LINE)];
-	ssize_t n;
+	enum csvfile_header h;
 	off_t keep;
 	char last;
 
 	if (size == 0)
 		return 1;
-	if ((n = pread(c->fd, head, c->header_len, 0)) == -1)
+	if ((h = csvfile_header(c->fd, c->header, c->header_len)) ==
+	    CSVFILE_HEADER_ERROR)
 		return -1;
-	if (memcmp(head, c->header, (size_t)n) != 0)
+	if (h == CSVFILE_HEADER_OTHER)
 		return -2;
-	if ((size_t)n < c->header_len)
+	if (h == CSVFILE_HEADER_TORN)
 		keep = 0;
 	else if (pread(c->fd, &last, 1, size - 1) != 1)
 		return -1;
 	else if (last == '\n')
 		return 0;
-	else if ((keep = csv_last_newline(c->fd, size)) == -1)
+	else if ((keep = csvfile_last_newline(c->fd, size)) == -1)
 		return -1;
 	if (ftruncate(c->fd, keep) == -1)
 		return -1;
@@ -161,7 +114,7 @@ csv_prepare(struct csv_out *c, const char *path, char *err, size_t errcap)
 		}
 		goto fail;
 	}
-	if (empty && csv_write_all(c->fd, c->header, c->header_len) == -1)
+	if (empty && csvfile_write_all(c->fd, c->header, c->header_len) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -237,22 +190,53 @@ csv_put_field(FILE *f, const char *s)
 	putc('"', f);
 }
 
-static void
-csv_put_row(FILE *f, const char *minute, const char *local,
-    const struct agg_row *r)
+int
+csv_rows_init(struct csv_rows *w, int64_t minute, int local, char **buf,
+    size_t *len)
 {
-	fputs(minute, f);
-	putc(',', f);
-	csv_put_field(f, r->cls_name);
-	putc(',', f);
-	csv_put_field(f, r->cc);
-	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, r->requests,
-	    r->tls_handshakes, r->clients);
-	if (local != NULL) {
-		putc(',', f);
-		fputs(local, f);
+	*buf = NULL;
+	if ((w->f = open_memstream(buf, len)) == NULL)
+		return -1;
+	w->buf = buf;
+	csv_format_minute(minute, w->minute);
+	w->local[0] = '\0';
+	if (local)
+		csv_format_local(minute, w->local);
+	return 0;
+}
+
+void
+csv_rows_put(struct csv_rows *w, const char *cls, const char *cc,
+    uint64_t requests, uint64_t tls_handshakes, uint64_t clients)
+{
+	if (requests == 0 && tls_handshakes == 0)
+		return;
+	fputs(w->minute, w->f);
+	putc(',', w->f);
+	csv_put_field(w->f, cls);
+	putc(',', w->f);
+	csv_put_field(w->f, cc);
+	fprintf(w->f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, requests,
+	    tls_handshakes, clients);
+	if (w->local[0] != '\0') {
+		putc(',', w->f);
+		fputs(w->local, w->f);
 	}
-	putc('\n', f);
+	putc('\n', w->f);
+}
+
+int
+csv_rows_fini(struct csv_rows *w)
+{
+	int bad = ferror(w->f);
+
+	if (fclose(w->f) != 0 || bad) {
+		free(*w->buf);
+		*w->buf = NULL;
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 /* Format the minute's rows into a malloc'd buffer.  0 or -1 (ENOMEM). */
@@ -261,53 +245,17 @@ csv_format(const struct csv_out *c, const struct agg_minute *m, char **buf,
     size_t *len)
 {
 	const struct agg_row *r;
-	char minute[21], local[CSV_LOCAL_LEN];
-	FILE *f;
+	struct csv_rows w;
 	size_t i;
-	int bad;
 
-	*buf = NULL;
-	if ((f = open_memstream(buf, len)) == NULL)
+	if (csv_rows_init(&w, m->minute, c->local, buf, len) == -1)
 		return -1;
-	csv_format_minute(m->minute, minute);
-	if (c->local)
-		csv_format_local(m->minute, local);
 	for (i = 0; i < m->nrows; i++) {
 		r = &m->rows[i];
-		if (r->requests != 0 || r->tls_handshakes != 0)
-			csv_put_row(f, minute, c->local ? local : NULL, r);
+		csv_rows_put(&w, r->cls_name, r->cc, r->requests,
+		    r->tls_handshakes, r->clients);
 	}
-	bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		free(*buf);
-		*buf = NULL;
-		errno = ENOMEM;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Append one formatted minute, whole or not at all.  0, or -1 with errno
- * set and the file as it was (as far as ftruncate can make it so).
- */
-static int
-csv_write_buf(struct csv_out *c, const char *buf, size_t len)
-{
-	off_t before = 0;
-	int saved;
-
-	if (c->regular && (before = lseek(c->fd, 0, SEEK_END)) == -1)
-		return -1;
-	if (csv_write_all(c->fd, buf, len) == 0)
-		return 0;
-	saved = errno;
-	/* Best effort: a reader must not see part of a minute. */
-	if (c->regular && ftruncate(c->fd, before) == -1) {
-		/* Nothing more to try; csv_open cuts it later. */
-	}
-	errno = saved;
-	return -1;
+	return csv_rows_fini(&w);
 }
 
 static struct csv_pending *
@@ -380,7 +328,7 @@ csv_retry(struct csv_out *c)
 
 	while (c->qlen > 0) {
 		p = csv_queue_at(c, 0);
-		if (csv_write_buf(c, p->buf, p->len) == -1)
+		if (csvfile_append(c->fd, c->regular, p->buf, p->len) == -1)
 			return -1;
 		csv_queue_pop(c);
 	}
@@ -403,7 +351,7 @@ csv_write_minute(struct csv_out *c, const struct agg_minute *m)
 		return c->qlen == 0 ? 0 : csv_retry(c);
 	}
 	if (c->qlen == 0) {
-		if (csv_write_buf(c, buf, len) == 0) {
+		if (csvfile_append(c->fd, c->regular, buf, len) == 0) {
 			free(buf);
 			return 0;
 		}

@@ -17,12 +17,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "agg.h"
 
 #define CSV_HEADER "minute_utc,class,country,requests,tls_handshakes,clients"
 #define CSV_LOCAL_COLUMN ",minute_local"
 #define CSV_LOCAL_LEN	26	/* 2016-11-08T14:00:00-05:00 and NUL */
+/* The header lines as written, with their LF. */
+#define CSV_HEADER_LINE	CSV_HEADER "\n"
+#define CSV_LOCAL_LINE	CSV_HEADER CSV_LOCAL_COLUMN "\n"
 
 struct csv_out;
 
@@ -75,5 +79,39 @@ void		 csv_format_minute(int64_t minute, char buf[21]);
  * buf[CSV_LOCAL_LEN]; zeros if it does not fit.
  */
 void		 csv_format_local(int64_t minute, char buf[CSV_LOCAL_LEN]);
+
+/*
+ * A minute's rows, formatted into one malloc'd buffer (open_memstream(3))
+ * to be written whole; originstatd and `originstat csv` both format
+ * with it, so their files are the same bytes.  Caller-owned storage.
+ */
+struct csv_rows {
+	FILE		*f;
+	char		**buf;
+	char		 minute[21];
+	char		 local[CSV_LOCAL_LEN];	/* "": no minute_local */
+};
+
+/*
+ * Start the rows of minute (UTC seconds), with the minute_local column if
+ * local != 0.  *buf and *len belong to the stream until csv_rows_fini.
+ * 0, or -1 with errno set (nothing to finish).
+ */
+int		 csv_rows_init(struct csv_rows *, int64_t minute, int local,
+		    char **buf, size_t *len)
+		    __attribute__((warn_unused_result));
+/*
+ * One row, LF-terminated, class and country quoted (RFC 4180) if they
+ * need it.  A row with neither requests nor handshakes is left out.
+ */
+void		 csv_rows_put(struct csv_rows *, const char *cls,
+		    const char *cc, uint64_t requests, uint64_t tls_handshakes,
+		    uint64_t clients);
+/*
+ * End: 0 with *buf the rows (malloc'd, the caller frees it; *len may be
+ * 0), or -1 (ENOMEM) with *buf NULL.
+ */
+int		 csv_rows_fini(struct csv_rows *)
+		    __attribute__((warn_unused_result));
 
 #endif

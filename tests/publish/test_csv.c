@@ -1,6 +1,7 @@
 /*
  * test_csv.c - exact CSV bytes, append, header check, torn-row repair,
- * standard output, write errors.
+ * standard output, write errors; and the pieces csv.c shares with
+ * `originstat csv`: csv_rows_* and csvfile.h.
  *
  * Each test works in its own mkdtemp directory.  Write errors come from
  * /dev/full (ENOSPC) and from RLIMIT_FSIZE (EFBIG), which fails a write
@@ -19,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_util.h"
 #include "csv.h"
+#include "csvfile.h"
 
 #define HDR	CSV_HEADER "\n"
 #define MIN0	1478631600	/* 2016-11-08T19:00:00Z */
@@ -629,6 +632,275 @@ START_TEST(test_open_errors)
 }
 END_TEST
 
+/* csv_rows_*: the bytes of a minute from plain fields. */
+START_TEST(test_rows)
+{
+	struct csv_rows w;
+	char *buf;
+	size_t len;
+
+	ck_assert_int_eq(csv_rows_init(&w, MIN0, 0, &buf, &len), 0);
+	csv_rows_put(&w, "eta", "CA", 10, 2, 7);
+	csv_rows_put(&w, "eta", "MX", 0, 0, 5);	/* nothing to say: left out */
+	csv_rows_put(&w, "eta", "US", 0, 3, 3);
+	csv_rows_put(&w, "immigrate", "--", 5, 0, 4);
+	ck_assert_int_eq(csv_rows_fini(&w), 0);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(len, strlen(out0));
+	ck_assert_mem_eq(buf, out0, len);
+	free(buf);
+
+	/* No rows: an empty buffer, still the caller's to free. */
+	ck_assert_int_eq(csv_rows_init(&w, MIN0, 0, &buf, &len), 0);
+	csv_rows_put(&w, "eta", "MX", 0, 0, 0);
+	ck_assert_int_eq(csv_rows_fini(&w), 0);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(len, 0);
+	free(buf);
+
+	/* Quoting, a long country (the client's), the minute_local column. */
+	ck_assert_int_eq(setenv("TZ", "America/Toronto", 1), 0);
+	tzset();
+	ck_assert_int_eq(csv_rows_init(&w, MIN0 + 60, 1, &buf, &len), 0);
+	csv_rows_put(&w, "we\"ird,name", "ABCDEFGHIJKLMNO", 1, 0,
+	    18446744073709551615ULL);
+	csv_rows_put(&w, "cr\rlf\n", "", 0, 1, 0);
+	ck_assert_int_eq(csv_rows_fini(&w), 0);
+	ck_assert_str_eq(buf,
+	    "2016-11-08T19:01:00Z,\"we\"\"ird,name\",ABCDEFGHIJKLMNO,1,0,"
+	    "18446744073709551615,2016-11-08T14:01:00-05:00\n"
+	    "2016-11-08T19:01:00Z,\"cr\rlf\n\",,0,1,0,"
+	    "2016-11-08T14:01:00-05:00\n");
+	ck_assert_uint_eq(len, strlen(buf));
+	free(buf);
+}
+END_TEST
+
+enum { WRITE_ALL, APPEND_REGULAR, APPEND_OTHER };
+
+/*
+ * Write s to fd with csvfile_write_all (op WRITE_ALL) or csvfile_append
+ * (regular or not) while the file may grow only to limit bytes; returns
+ * the result, and its errno in *err.  No ck_assert while the limit holds
+ * (see test_partial_write_undone).
+ */
+static int
+write_limited(int fd, off_t limit, int op, const char *s, int *err)
+{
+	struct rlimit old, lim;
+	int rc = -2, lim_rc = -1;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t)limit;
+	*err = 0;
+	if (setrlimit(RLIMIT_FSIZE, &lim) == 0) {
+		errno = 0;
+		rc = op == WRITE_ALL ? csvfile_write_all(fd, s, strlen(s)) :
+		    csvfile_append(fd, op == APPEND_REGULAR, s, strlen(s));
+		*err = errno;
+		lim_rc = setrlimit(RLIMIT_FSIZE, &old);
+	}
+	signal(SIGXFSZ, SIG_DFL);
+	ck_assert_int_eq(lim_rc, 0);
+	return rc;
+}
+
+static int
+open_append(void)
+{
+	int fd;
+
+	ck_assert_int_ne(fd = open(path, O_RDWR | O_CREAT | O_APPEND |
+	    O_CLOEXEC, 0644), -1);
+	return fd;
+}
+
+START_TEST(test_write_all)
+{
+	int fd, err;
+	char *big;
+	size_t n = (size_t)1 << 20;
+
+	ck_assert_int_eq(csvfile_write_all(-1, "", 0), 0);	/* no write */
+	fd = open_append();
+	ck_assert_ptr_nonnull(big = malloc(n + 1));
+	memset(big, 'x', n);
+	big[n] = '\0';
+	ck_assert_int_eq(csvfile_write_all(fd, big, n), 0);
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	/* A short write (room for 3 bytes) goes on, then fails. */
+	ck_assert_int_eq(write_limited(fd, 3, WRITE_ALL, "abcdef", &err), -1);
+	ck_assert_int_eq(err, EFBIG);
+	assert_file(path, "abc");
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_ne(fd = open("/dev/full", O_WRONLY), -1);
+	errno = 0;
+	ck_assert_int_eq(csvfile_write_all(fd, "a\n", 2), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(close(fd), 0);
+	free(big);
+}
+END_TEST
+
+/*
+ * csvfile_last_newline on every prefix size of a file of 10 000 bytes:
+ * LFs here and there, then a tail of zeros longer than two scan blocks,
+ * so the answer is sometimes in the block read first, sometimes several
+ * blocks back, sometimes none; a size past the end is EIO.
+ */
+START_TEST(test_last_newline)
+{
+	enum { N = 10000 };
+	static const size_t lfs[] = { 0, 57, 4095, 4096, 4097, 5000, 8191 };
+	char *buf;
+	size_t i, k, w;
+	off_t got;
+	int fd;
+
+	ck_assert_ptr_nonnull(buf = calloc(1, N));
+	for (i = 0; i < 8191; i++)
+		buf[i] = (char)('a' + i % 26);
+	for (i = 0; i < sizeof(lfs) / sizeof(lfs[0]); i++)
+		buf[lfs[i]] = '\n';
+	fd = open_append();
+	ck_assert_int_eq(csvfile_write_all(fd, buf, N), 0);
+	for (k = 0; k <= N; k++) {
+		for (w = k; w > 0 && buf[w - 1] != '\n'; w--)
+			continue;
+		got = csvfile_last_newline(fd, (off_t)k);
+		ck_assert_msg(got == (off_t)w, "size %zu: %jd, want %zu", k,
+		    (intmax_t)got, w);
+	}
+	errno = 0;
+	ck_assert_int_eq(csvfile_last_newline(fd, N + 1), -1);
+	ck_assert_int_eq(errno, EIO);
+	ck_assert_int_eq(close(fd), 0);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_append)
+{
+	int fd, err;
+
+	fd = open_append();
+	ck_assert_int_eq(csvfile_append(fd, 1, "abc\n", 4), 0);
+	ck_assert_int_eq(csvfile_append(fd, 1, "", 0), 0);
+	assert_file(path, "abc\n");
+	/* Room for part of it: cut back to where it began. */
+	ck_assert_int_eq(write_limited(fd, 6, APPEND_REGULAR, "defg\n", &err),
+	    -1);
+	ck_assert_int_eq(err, EFBIG);
+	assert_file(path, "abc\n");
+	/* Not a regular file (regular 0): nothing is cut. */
+	ck_assert_int_eq(write_limited(fd, 6, APPEND_OTHER, "defg\n", &err),
+	    -1);
+	ck_assert_int_eq(err, EFBIG);
+	assert_file(path, "abc\nde");
+	/* The offset is the end, wherever it was left. */
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(write_limited(fd, 7, APPEND_REGULAR, "xyz\n", &err),
+	    -1);
+	ck_assert_int_eq(err, EFBIG);
+	assert_file(path, "abc\nde");
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_ne(fd = open("/dev/full", O_WRONLY), -1);
+	errno = 0;
+	ck_assert_int_eq(csvfile_append(fd, 0, "a\n", 2), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(close(fd), 0);
+}
+END_TEST
+
+/* The file at fd holds exactly the n bytes of s. */
+static void
+put_file(int fd, const char *s, size_t n)
+{
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_int_eq(pwrite(fd, s, n, 0), (ssize_t)n);
+}
+
+/*
+ * csvfile_header against want (len bytes): every prefix of it is TORN,
+ * all of it (and more) OK, and with any one byte changed every prefix
+ * holding that byte is OTHER.  want is copied to an exact-size block.
+ */
+static void
+check_header(const char *want, size_t len)
+{
+	static const char rows[] = "2016-11-08T19:00:00Z,eta,CA,10,2,7\n";
+	char *h = dup_exact(want, len), *file;
+	struct stat st;
+	size_t k, i;
+	int fd;
+
+	ck_assert_ptr_nonnull(file = malloc(len + sizeof(rows)));
+	ck_assert_int_ne(fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644),
+	    -1);
+	for (k = 0; k <= len; k++) {
+		put_file(fd, want, k);
+		ck_assert_int_eq(csvfile_header(fd, h, len), k == len ?
+		    CSVFILE_HEADER_OK : CSVFILE_HEADER_TORN);
+	}
+	memcpy(file, want, len);
+	memcpy(file + len, rows, sizeof(rows) - 1);
+	put_file(fd, file, len + sizeof(rows) - 1);
+	ck_assert_int_eq(csvfile_header(fd, h, len), CSVFILE_HEADER_OK);
+	/* It only reads. */
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(st.st_size, (off_t)(len + sizeof(rows) - 1));
+	for (i = 0; i < len; i++) {
+		file[i] ^= 0x20;
+		put_file(fd, file, len + sizeof(rows) - 1);
+		for (k = len + sizeof(rows) - 1; k > i; k--) {
+			ck_assert_int_eq(ftruncate(fd, (off_t)k), 0);
+			ck_assert_int_eq(csvfile_header(fd, h, len),
+			    CSVFILE_HEADER_OTHER);
+		}
+		file[i] ^= 0x20;
+	}
+	ck_assert_int_eq(close(fd), 0);
+	free(file);
+	free(h);
+}
+
+START_TEST(test_header)
+{
+	char *big;
+	size_t n = 300, i;	/* past csvfile.c's block, twice */
+	int fd;
+
+	check_header(CSV_HEADER_LINE, strlen(CSV_HEADER_LINE));
+	check_header(CSV_LOCAL_LINE, strlen(CSV_LOCAL_LINE));
+	ck_assert_ptr_nonnull(big = malloc(n));
+	for (i = 0; i < n - 1; i++)
+		big[i] = (char)('a' + i % 26);
+	big[n - 1] = '\n';
+	check_header(big, n);
+	free(big);
+
+	/* Each header is another file to the other. */
+	fd = open_append();
+	put_file(fd, CSV_HEADER_LINE, strlen(CSV_HEADER_LINE));
+	ck_assert_int_eq(csvfile_header(fd, CSV_LOCAL_LINE,
+	    strlen(CSV_LOCAL_LINE)), CSVFILE_HEADER_OTHER);
+	put_file(fd, CSV_LOCAL_LINE, strlen(CSV_LOCAL_LINE));
+	ck_assert_int_eq(csvfile_header(fd, CSV_HEADER_LINE,
+	    strlen(CSV_HEADER_LINE)), CSVFILE_HEADER_OTHER);
+	ck_assert_int_eq(close(fd), 0);
+
+	/* A descriptor that cannot be read. */
+	ck_assert_int_ne(fd = open(path, O_WRONLY), -1);
+	errno = 0;
+	ck_assert_int_eq(csvfile_header(fd, CSV_HEADER_LINE,
+	    strlen(CSV_HEADER_LINE)), CSVFILE_HEADER_ERROR);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(close(fd), 0);
+}
+END_TEST
+
 static Suite *
 csv_suite(void)
 {
@@ -656,6 +928,11 @@ csv_suite(void)
 	tcase_add_test(tc, test_full_disk_bounded);
 	tcase_add_test(tc, test_full_disk_close);
 	tcase_add_test(tc, test_open_errors);
+	tcase_add_test(tc, test_rows);
+	tcase_add_test(tc, test_write_all);
+	tcase_add_test(tc, test_append);
+	tcase_add_test(tc, test_last_newline);
+	tcase_add_test(tc, test_header);
 	suite_add_tcase(s, tc);
 	return s;
 }
