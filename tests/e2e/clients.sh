@@ -72,12 +72,16 @@ start_daemon() {
 	rm -f "$tmp/$1.fifo"
 	mkfifo "$tmp/$1.fifo"
 	exec 3<>"$tmp/$1.fifo"
-	"$bin/originstatd" -r - -c "$conf" --geoip "$db" --csv "$3" \
+	rm -f "$tmp/$1.err"
+	"$bin/originstatd" -v -r - -c "$conf" --geoip "$db" --csv "$3" \
 		--publish "$2" --linger 120 --stats-interval 1 \
 		<"$tmp/$1.fifo" 3>&- 2>"$tmp/$1.err" &
 	dpid=$!
 	pids+=("$dpid")
 }
+# bound NAME: the daemon has read the file header (fed by the caller)
+# and bound its endpoints, the snapshot service's too (-v says so then).
+bound() { grep -q 'publishing, run' "$tmp/$1.err"; }
 # feed FILE FROM TO: bytes [FROM, TO) of FILE to the daemon.
 feed() { head -c "$3" "$1" | tail -c $(($3 - $2)) >&3; }
 # feed_until FILE COMMAND...: feed FILE from $off on, 16 KiB at a time,
@@ -162,8 +166,6 @@ d=$tmp/d.csv
 
 client a --connect "$ep" --out "$tmp/a.csv"
 ca=$cpid
-client k --connect "$ep" --out "$tmp/k.csv"
-ck=$cpid
 "$os" tail --connect "$ep" --class eta >"$tmp/tail.out" 2>"$tmp/tail.err" 3>&- &
 ct=$!
 pids+=("$ct")
@@ -173,7 +175,15 @@ wait_for 10 "a client saying it retries" grep -q 'retrying in' "$tmp/a.err"
 start_daemon d1 "$ep" "$d"
 d1=$dpid
 size=$(stat -c %s "$tmp/run1.pcap")
-off=0
+feed "$tmp/run1.pcap" 0 24
+off=24
+# k, to be killed mid-stream, starts once the daemon is up: its first
+# connects (stream and snapshot service) succeed, no reconnect backoff
+# lets the capture run past the middle before k has a row.
+wait_for 20 "the daemon binding" bound d1
+client k --connect "$ep" --out "$tmp/k.csv"
+ck=$cpid
+wait_for 20 "k connecting" grep -q "connected to $ep" "$tmp/k.err"
 feed_until "$tmp/run1.pcap" rows "$tmp/k.csv" 3
 { kill -9 "$ck" && wait "$ck"; } 2>/dev/null || true
 printf '2016-11-08T06:' >>"$tmp/k.csv"	# as if killed mid-write
@@ -277,12 +287,12 @@ echo "ok: ipc: daily files across midnight, kill -9 and restart:" \
 # format v1 and the snapshot service) and leaves minutes 4 and 5 out of
 # its live stream, so the client must see the jump in seq and fetch them.
 if /usr/bin/python3 -c 'import zmq' 2>/dev/null; then
-	p=$(ports)
 	cat >"$tmp/fake.py" <<'PY'
 import json, sys, time, zmq
 pub_ep, snap_ep = sys.argv[1], sys.argv[2]
 ctx = zmq.Context()
-pub = ctx.socket(zmq.PUB); pub.bind(pub_ep)
+# XPUB: a PUB that hands us its subscriptions.
+pub = ctx.socket(zmq.XPUB); pub.bind(pub_ep)
 rt = ctx.socket(zmq.ROUTER); rt.bind(snap_ep)
 run, seq, kept = "00000000000000aa", 0, []
 
@@ -295,24 +305,36 @@ def send(topic, obj, live):
     if live:
         pub.send_multipart([topic, payload])
 
+def answer():
+    ident, _, req = rt.recv_multipart()
+    since = json.loads(req).get("from_minute_ts") or 0
+    for ts, topic, payload in kept:
+        if ts is not None and ts >= since:
+            rt.send_multipart([ident, topic, payload])
+    rt.send_multipart([ident, b"snapshot.end", json.dumps(
+        {"v": 1, "type": "snapshot_end", "sensor": "fake", "run": run,
+         "last_seq": seq}).encode()])
+    print("request", flush=True)
+
 def serve(seconds):
     end = time.time() + seconds
     while time.time() < end:
-        if not rt.poll(20):
-            continue
-        ident, _, req = rt.recv_multipart()
-        since = json.loads(req).get("from_minute_ts") or 0
-        for ts, topic, payload in kept:
-            if ts is not None and ts >= since:
-                rt.send_multipart([ident, topic, payload])
-        rt.send_multipart([ident, b"snapshot.end", json.dumps(
-            {"v": 1, "type": "snapshot_end", "sensor": "fake", "run": run,
-             "last_seq": seq}).encode()])
-        print("request", flush=True)
+        if rt.poll(20):
+            answer()
 
-while not rt.poll(20):
-    pass
-serve(0.2)
+# Publish once the client has had its first (empty) snapshot and its
+# subscription has reached us: a SUB joining later would see no jump.
+poller = zmq.Poller()
+poller.register(pub, zmq.POLLIN)
+poller.register(rt, zmq.POLLIN)
+requested = subscribed = False
+while not (requested and subscribed):
+    ready = dict(poller.poll(1000))
+    if pub in ready and pub.recv()[:1] == b"\x01":
+        subscribed = True
+    if rt in ready:
+        answer()
+        requested = True
 for i in range(10):
     ts = 1478631600 + 60 * i
     m = time.strftime("%Y-%m-%dT%H:%M:00Z", time.gmtime(ts))
@@ -326,10 +348,11 @@ for i in range(10):
     serve(0.02)
 serve(60)
 PY
-	client g --connect "tcp://127.0.0.1:$p" --out "$tmp/g.csv"
+	client g --connect "ipc://$tmp/fake.sock" --out "$tmp/g.csv"
 	cg=$cpid
-	/usr/bin/python3 "$tmp/fake.py" "tcp://127.0.0.1:$p" \
-		"tcp://127.0.0.1:$((p + 1))" >"$tmp/fake.out" 2>"$tmp/fake.err" &
+	/usr/bin/python3 "$tmp/fake.py" "ipc://$tmp/fake.sock" \
+		"ipc://$tmp/fake.sock.snapshot" >"$tmp/fake.out" \
+		2>"$tmp/fake.err" &
 	pids+=("$!")
 	{ echo "minute_utc,class,country,requests,tls_handshakes,clients"
 	  for i in 0 1 2 3 4 5 6 7 8 9; do

@@ -61,39 +61,66 @@ np=$(pc search "$tmp/addrs" "$tmp/cap.txt" | wc -l)
 [ "$np" -ge "$(wc -l <"$tmp/addrs")" ] ||
 	bad "self-test: $np hits in the capture's text, want every address"
 
-# A free port p with p + 1 (the snapshot endpoint) free too.
-port() {
-	"$py" -c 'import socket
-for _ in range(20):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
-    t = socket.socket()
-    try:
-        t.bind(("127.0.0.1", p + 1))
-    except OSError:
-        continue
-    print(p); break'
-}
-p=$(port)
-ep=tcp://127.0.0.1:$p
+ep=ipc://$tmp/pub.sock
+# Quiet minutes before the capture's: up to 60 packet records, one a
+# minute for the hour before its first minute, each an ARP frame (no
+# address of the capture, no flow, no hit) at second 30 of its minute,
+# which closes the minute of the one before.
+"$py" - "$tmp/cap.pcap" "$tmp/quiet" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], "rb").read(40)
+e = {b"\xd4\xc3\xb2\xa1": "<", b"\x4d\x3c\xb2\xa1": "<",
+     b"\xa1\xb2\xc3\xd4": ">", b"\xa1\xb2\x3c\x4d": ">"}[d[:4]]
+assert struct.unpack_from(e + "I", d, 20)[0] == 1, "not Ethernet"
+first = struct.unpack_from(e + "I", d, 24)[0] // 60 * 60
+arp = (b"\xff" * 6 + b"\x02\0\0\0\0\x01" + b"\x08\x06" +
+       struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + bytes(20))
+assert 16 + len(arp) == 58
+with open(sys.argv[2], "wb") as f:
+    for i in range(60, 0, -1):
+        f.write(struct.pack(e + "IIII", first - 60 * i + 30, 0, len(arp),
+                            len(arp)) + arp)
+EOF
 
 # The subscriber connects first; the file reaches originstatd once it has
-# had time to subscribe (the header first, then the packets).
-"$bin/zsub" "$ep" 30 >"$tmp/zmq.txt" 2>"$tmp/zsub.err" &
+# subscribed: the header first (originstatd opens it, binds), then quiet
+# minutes one at a time until the subscriber has one's marker, then the
+# packets.  --linger 60 is ended by SIGTERM once the snapshot is taken.
+mkfifo "$tmp/fifo"
+exec 3<>"$tmp/fifo"
+"$bin/zsub" "$ep" 90 >"$tmp/zmq.txt" 2>"$tmp/zsub.err" 3>&- &
 pids+=($!); zsub=$!
-{ head -c 24 "$tmp/cap.pcap"; sleep 1.5; tail -c +25 "$tmp/cap.pcap"; } |
-    "$bin/originstatd" -vv -r - -c "$tmp/originstatd.conf" --geoip "$db" \
+"$bin/originstatd" -vv -r - -c "$tmp/originstatd.conf" --geoip "$db" \
     --csv "$tmp/out.csv" --publish "$ep" --sensor privacy \
-    --stats-interval 1 --linger 8 >"$tmp/log" 2>&1 &
+    --stats-interval 1 --linger 60 <"$tmp/fifo" 3>&- >"$tmp/log" 2>&1 &
 pids+=($!); d=$!
+head -c 24 "$tmp/cap.pcap" >&3
+marked() {
+	local i
+	for i in $(seq 10); do
+		grep -q '^minute' "$tmp/zmq.txt" && return; sleep 0.05
+	done
+	return 1
+}
+n=0
+until marked; do
+	[ "$n" -lt 60 ] || { echo "FAIL: zsub got none of 59 quiet minutes"
+		exit 1; }
+	tail -c +$((n * 58 + 1)) "$tmp/quiet" | head -c 58 >&3
+	n=$((n + 1))
+done
+tail -c +25 "$tmp/cap.pcap" >&3
+exec 3>&-
 
 # After the end of the file: a snapshot of every closed minute.
 snapped=0
-for _ in $(seq 100); do
+for _ in $(seq 600); do
 	grep -q 'end of input' "$tmp/log" && break
 	sleep 0.1
 done
+grep -q 'end of input' "$tmp/log" || bad "originstatd did not read its file"
 if "$py" -c 'import zmq' 2>/dev/null; then
-	"$py" - "tcp://127.0.0.1:$((p + 1))" >"$tmp/snap.txt" <<'EOF' &&
+	"$py" - "$ep.snapshot" >"$tmp/snap.txt" <<'EOF' &&
 import sys
 import zmq
 s = zmq.Context().socket(zmq.DEALER)
@@ -111,6 +138,7 @@ else
 	echo "note: no python3 zmq module; no snapshot requested"
 	: >"$tmp/snap.txt"
 fi
+kill -TERM "$d"
 wait "$d" || bad "originstatd exit $?: $(tail -5 "$tmp/log")"
 kill "$zsub" 2>/dev/null; wait "$zsub" 2>/dev/null
 

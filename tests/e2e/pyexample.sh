@@ -5,7 +5,8 @@
 #
 # A plain subscriber gets only what is published after it joined, so the
 # daemon reads its capture from a FIFO and gets its packets only once the
-# example's connection is up.
+# example has printed a minute: quiet minutes (one packet each, no TCP)
+# before the capture's first, fed one at a time until one is printed.
 set -euo pipefail
 export LC_ALL=C
 src=${OS_SRC:?}; bin=${OS_BIN:?}
@@ -43,26 +44,53 @@ wait_for() {
 	--geoip "$src/tests/data/geo-iplocdb.mmdb" \
 	--networks "$src/tests/data/geo-networks.tsv" --hours 2 --seed 4 \
 	2>/dev/null
-p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ep=ipc://$tmp/pub.sock
+# Up to 60 packet records, one a minute for the hour before the capture's
+# first minute, each an ARP frame (no flow, no hit, no row) at second 30
+# of its minute: each closes the minute of the one before.
+"$py" - "$tmp/cap.pcap" "$tmp/quiet" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], "rb").read(40)
+e = {b"\xd4\xc3\xb2\xa1": "<", b"\x4d\x3c\xb2\xa1": "<",
+     b"\xa1\xb2\xc3\xd4": ">", b"\xa1\xb2\x3c\x4d": ">"}[d[:4]]
+assert struct.unpack_from(e + "I", d, 20)[0] == 1, "not Ethernet"
+first = struct.unpack_from(e + "I", d, 24)[0] // 60 * 60
+arp = (b"\xff" * 6 + b"\x02\0\0\0\0\x01" + b"\x08\x06" +
+       struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + bytes(20))
+assert 16 + len(arp) == 58
+with open(sys.argv[2], "wb") as f:
+    for i in range(60, 0, -1):
+        f.write(struct.pack(e + "IIII", first - 60 * i + 30, 0, len(arp),
+                            len(arp)) + arp)
+EOF
 
 mkfifo "$tmp/fifo"
 exec 3<>"$tmp/fifo"
 "$bin/originstatd" -r - -c "$src/docs/originstatd.conf.example" \
 	--geoip "$src/tests/data/geo-iplocdb.mmdb" --csv "$tmp/d.csv" \
-	--publish "tcp://127.0.0.1:$p" --snapshot "tcp://127.0.0.1:*" \
-	--linger 60 --stats-interval 1 <"$tmp/fifo" 3>&- 2>"$tmp/d.err" &
+	--publish "$ep" --linger 60 --stats-interval 1 \
+	<"$tmp/fifo" 3>&- 2>"$tmp/d.err" &
 d=$!
 pids+=("$d")
-"$py" "$src/docs/examples/eta_share.py" "tcp://127.0.0.1:$p" \
+"$py" "$src/docs/examples/eta_share.py" "$ep" \
 	>"$tmp/ex.out" 2>"$tmp/ex.err" 3>&- &
 ex=$!
 pids+=("$ex")
 
-# The example's TCP connection is up (it subscribes right after the
-# ZeroMQ handshake, long before the daemon has parsed a minute).
-joined() { [ -n "$(ss -Htn state established "( sport = :$p )")" ]; }
 head -c 24 "$tmp/cap.pcap" >&3		# the file header: it opens, binds
-wait_for 10 "the example connecting" joined
+# A quiet minute at a time until the example prints one: its subscription
+# has reached the daemon, and every later message reaches it too.
+printed() {
+	local i
+	for i in $(seq 10); do [ -s "$tmp/ex.out" ] && return; sleep 0.05; done
+	return 1
+}
+n=0
+until printed; do
+	[ "$n" -lt 60 ] || fail "the example printed none of 59 quiet minutes"
+	tail -c +$((n * 58 + 1)) "$tmp/quiet" | head -c 58 >&3
+	n=$((n + 1))
+done
 tail -c +25 "$tmp/cap.pcap" >&3
 exec 3>&-
 wait_for 20 "the daemon reading its capture" grep -q 'end of input' "$tmp/d.err"

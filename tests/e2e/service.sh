@@ -30,7 +30,6 @@ chmod 755 "$tmp"	# -u nobody reads the configuration and database here
 
 fail() { echo "FAIL: $*"; echo "--- daemon log"; cat "$tmp/d.log"; \
 	echo "--- notify"; cat "$tmp/notify.log"; exit 1; }
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # wait_for FILE PATTERN [COUNT]: until PATTERN is in FILE COUNT times (10 s).
 wait_for() {
 	local n=${3:-1}
@@ -40,7 +39,6 @@ wait_for() {
 	done
 	fail "no '$2' (x$n) in $1"
 }
-web=$(port)
 
 # Database 2: the test table with 198.51.100.0/25 in France.
 mkdir "$tmp/db2"
@@ -77,9 +75,12 @@ PY
 python3 "$tmp/listen.py" "$tmp/notify.sock" "$tmp/notify.log" &
 pids+=($!)
 for _ in $(seq 50); do [ -S "$tmp/notify.sock" ] && break; sleep 0.1; done
-python3 -m http.server "$web" --bind 127.0.0.1 --directory "$tmp/db2" \
+# The web server takes a free port itself and says which.
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$tmp/db2" \
 	>"$tmp/web.log" 2>&1 &
 pids+=($!)
+wait_for "$tmp/web.log" 'port [0-9]'
+web=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$tmp/web.log" | head -n 1)
 
 NOTIFY_SOCKET=$tmp/notify.sock WATCHDOG_USEC=1000000 \
 	"$bin/originstatd" -i lo --filter "tcp port $web" -c "$tmp/originstatd.conf" \
@@ -105,13 +106,25 @@ get() {
 			"http://127.0.0.1:$web$3?n=$i" || fail "curl"
 	done
 }
-settle() { sleep 0.5; }
+# settle N: the daemon has counted N hits in all (its STATUS, every
+# --stats-interval, says so): every request sent so far was classified
+# under the rules and database of its phase, before the next one.
+settle() {
+	local n
+	for _ in $(seq 300); do
+		n=$(grep -o '[0-9]* hits in all' "$tmp/notify.log" |
+			tail -n 1 | cut -d' ' -f1)
+		[ "${n:-0}" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "STATUS never said $1 hits in all (last: ${n:-none})"
+}
 
 # 1. rules A, database 1
 get 3 apply.cic.gc.ca /form 198.51.100.7		# eta US
 get 2 eta.cic.gc.ca / 203.0.113.9			# eta MX
 get 1 www.cic.gc.ca /english/immigrate/ 198.51.100.7	# immigrate US
-settle
+settle 7
 
 # 2. rules B and database 2, one SIGHUP
 conf "eta = eta.cic.gc.ca" "visa = apply.cic.gc.ca" "cic = *.cic.gc.ca"
@@ -122,7 +135,7 @@ wait_for "$tmp/d.log" 'reloaded: 3 rules'
 get 4 apply.cic.gc.ca /form 198.51.100.7		# visa FR
 get 1 eta.cic.gc.ca / 203.0.113.9			# eta MX
 get 1 www.cic.gc.ca /english/immigrate/ 198.51.100.7	# cic FR
-settle
+settle 13
 
 # 3. a broken configuration: refused, the log says why
 printf '[rules]\nvisa = \n' >"$tmp/originstatd.conf"
@@ -131,24 +144,24 @@ wait_for "$tmp/notify.log" ' READY=1' 3
 wait_for "$tmp/d.log" 'reload failed'
 grep -q 'originstatd.conf:2:' "$tmp/d.log" || fail "the reason is not logged"
 get 1 eta.cic.gc.ca / 198.51.100.130			# eta CA
-settle
+settle 14
 
 # 4. a broken database renamed over the file: refused, database 2 stays
 replace_db "$tmp/broken.mmdb"
 wait_for "$tmp/d.log" 'GeoIP database in force is kept'
 get 1 apply.cic.gc.ca /form 198.51.100.7		# visa FR
-settle
+settle 15
 
 # 5. database 1 renamed over the file, no signal
 replace_db "$src/tests/data/geo-iplocdb.mmdb"
 wait_for "$tmp/d.log" 'GeoIP database reloaded'
 get 5 apply.cic.gc.ca /form 198.51.100.7		# visa US
-settle
+settle 20
 
 kill -TERM "$d"
 st=0; wait "$d" || st=$?
 [ "$st" -eq 0 ] || fail "exit status $st on SIGTERM"
-sleep 0.2
+wait_for "$tmp/notify.log" ' STOPPING=1'
 
 # The notify protocol: READY first, RELOADING then READY per SIGHUP,
 # STOPPING last, STATUS with rates, WATCHDOG within the interval.
