@@ -253,7 +253,11 @@ size=$(stat -c %s "$tmp/night.pcap")
 off=0
 feed_until "$tmp/night.pcap" rows "$tmp/days/2016-11-09.csv" 3
 { kill -9 "$cp" && wait "$cp"; } 2>/dev/null || true
-printf '2016-11-09T00:5' >>"$tmp/days/2016-11-09.csv"
+# A torn row and then, as a power loss can leave, 10000 zero bytes: more
+# than the 8 KiB the client once searched for the last row, which made it
+# empty the whole day's file.
+{ printf '2016-11-09T00:5'; head -c 10000 /dev/zero; } \
+	>>"$tmp/days/2016-11-09.csv"
 next=$((off + size / 8 < size ? off + size / 8 : size))
 feed "$tmp/night.pcap" "$off" "$next"
 off=$next
@@ -275,7 +279,8 @@ wait_for 30 "q equal to the daemon's CSV" same "$d" "$tmp/q.csv"
 wait_for 30 "p's daily files equal to the daemon's rows" per_day
 [ "$(ls "$tmp/days" | wc -l)" -eq 2 ] || fail "unexpected files: $(ls "$tmp/days")"
 expect_same "$tmp/night.truth" "$d"
-grep -q 'torn row' "$tmp/p.err" || fail "the torn row was not reported"
+grep -q 'cut 10015 bytes of a torn row' "$tmp/p.err" ||
+	fail "the torn row and its zeros were not cut (alone)"
 stop "$cp" "$cq" "$d3"
 echo "ok: ipc: daily files across midnight, kill -9 and restart:" \
 	"$(($(wc -l <"$d") - 1)) rows equal"
