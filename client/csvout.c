@@ -163,8 +163,9 @@ csvout_last_line(int fd, off_t size, char *buf, size_t cap, off_t *start)
 		return -1;
 	if (end == 0)
 		return 1;
+	/* Up to cap bytes before the LF: a line of cap - 1 and its NUL fit. */
 	lf = end - 1;
-	from = lf > (off_t)cap - 1 ? lf - (off_t)cap + 1 : 0;
+	from = lf > (off_t)cap ? lf - (off_t)cap : 0;
 	if ((n = pread(fd, buf, (size_t)(lf - from), from)) !=
 	    (ssize_t)(lf - from)) {
 		if (n >= 0)
@@ -173,8 +174,8 @@ csvout_last_line(int fd, off_t size, char *buf, size_t cap, off_t *start)
 	}
 	for (i = n - 1; i >= 0 && buf[i] != '\n'; i--)
 		continue;
-	if ((i < 0 && from > 0) || memchr(buf + i + 1, '\0',
-	    (size_t)(n - i - 1)) != NULL) {
+	if ((i < 0 && (from > 0 || n == (ssize_t)cap)) ||
+	    memchr(buf + i + 1, '\0', (size_t)(n - i - 1)) != NULL) {
 		errno = EINVAL;		/* not a line of ours */
 		return -1;
 	}

@@ -310,9 +310,13 @@ agg_flush(struct agg *a, agg_emit_fn emit, void *arg)
 
 	while ((sl = slot_oldest(a)) != NULL)
 		slot_close_next(a, sl, emit, arg);
-	if (a->watermark != INT64_MIN)
-		emit_empty(a, floor_div(a->watermark, US_PER_MIN) * 60 + 60,
-		    emit, arg);
+	if (a->watermark == INT64_MIN)
+		return;
+	/* Right after a clock reset nothing is closed yet: from its minute. */
+	if (a->closed_before == INT64_MIN)
+		a->closed_before = a->first_minute;
+	emit_empty(a, floor_div(a->watermark, US_PER_MIN) * 60 + 60, emit,
+	    arg);
 }
 
 static struct slot *

@@ -45,8 +45,10 @@ struct pipeline {
  * Quiet minutes go out too (an empty CSV write, a `minute` marker with no
  * counts), so subscribers and collectors need not wait for a timeout;
  * not after a jump of more than a day, the snapshot history's span.  The
- * alert baseline fills silent minutes with zeros itself up to
- * ALERT_GAP_MAX, so these change nothing there.
+ * alert baseline fills silent minutes between others with zeros itself up
+ * to ALERT_GAP_MAX, so those change nothing there; the one difference is
+ * at the end (agg_flush): the last packet's minute, if quiet, now reaches
+ * the alerts as the zero it was before alert_finish.
  */
 #define EMPTY_MINUTES_MAX	1440
 _Static_assert(EMPTY_MINUTES_MAX <= ALERT_GAP_MAX,

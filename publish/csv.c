@@ -69,6 +69,7 @@ csv_check(struct csv_out *c, off_t size)
 {
 	enum csvfile_header h;
 	off_t keep;
+	ssize_t n;
 	char last;
 
 	if (size == 0)
@@ -80,8 +81,11 @@ csv_check(struct csv_out *c, off_t size)
 		return -2;
 	if (h == CSVFILE_HEADER_TORN)
 		keep = 0;
-	else if (pread(c->fd, &last, 1, size - 1) != 1)
+	else if ((n = pread(c->fd, &last, 1, size - 1)) != 1) {
+		if (n == 0)
+			errno = EIO;	/* file shrank under us */
 		return -1;
+	}
 	else if (last == '\n')
 		return 0;
 	else if ((keep = csvfile_last_newline(c->fd, size)) == -1)

@@ -132,6 +132,44 @@ START_TEST(test_long_torn_tail)
 }
 END_TEST
 
+/* The longest last row taken is 8191 bytes (the buffer less its NUL). */
+START_TEST(test_longest_line)
+{
+	static const char pre[] = "2016-11-08T19:02:00Z,", post[] = ",ZZ,0,4,4";
+	size_t n = strlen(rows), len, cls, at;
+	char *buf;
+	int64_t m;
+	int rc;
+
+	for (len = 8189; len <= 8193; len++) {
+		ck_assert_ptr_nonnull(buf = malloc(n + len + 1));
+		memcpy(buf, rows, n);
+		cls = len - strlen(pre) - strlen(post);
+		at = n;
+		memcpy(buf + at, pre, strlen(pre));
+		at += strlen(pre);
+		memset(buf + at, 'c', cls);
+		at += cls;
+		memcpy(buf + at, post, strlen(post));
+		at += strlen(post);
+		buf[at++] = '\n';
+		ck_assert_uint_eq(at, n + len + 1);
+		put(buf, at);
+		free(buf);
+		m = 0;
+		errno = 0;
+		rc = csvout_last_minute(path, &m);
+		if (len <= 8191) {
+			ck_assert_msg(rc == 0, "line of %zu: rc %d", len, rc);
+			ck_assert_int_eq(m, M0 + 120);
+		} else {
+			ck_assert_msg(rc == -1, "line of %zu: rc %d", len, rc);
+			ck_assert_int_eq(errno, EINVAL);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_refused)
 {
 	char *buf;
@@ -187,6 +225,7 @@ main(void)
 	tcase_add_test(tc, test_missing_and_empty);
 	tcase_add_test(tc, test_long_torn_tail);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_longest_line);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -133,6 +133,29 @@ START_TEST(test_flush_quiet_tail)
 	ck_assert_uint_eq(st.late, 1);
 	agg_free(a);
 
+	/*
+	 * The last packet sends the clock back (a reset) and has no hit:
+	 * its minute gets its marker all the same.
+	 */
+	a = agg_new(classes, 3, 5);
+	agg_set_empty_minutes(a, 10);
+	memset(&o, 0, sizeof(o));
+	agg_hit(a, T0 + 1000, 0, "US", AGG_REQUEST, 1, emit, &o);
+	agg_tick(a, T0 + 20 * MIN_US, emit, &o);
+	agg_tick(a, T0 - 4 * MIN_US - 30000000, emit, &o);
+	agg_get_stats(a, &st);
+	ck_assert_uint_eq(st.clock_resets, 1);
+	/* 0 US; 1..18 jumped over (> 10); the reset flushed 19, 20 */
+	ck_assert_uint_eq(o.n, 3);
+	ck_assert_int_eq(o.minute[2], m0 + 20 * 60);
+	agg_flush(a, emit, &o);
+	ck_assert_uint_eq(o.n, 4);
+	ck_assert_int_eq(o.minute[3], m0 - 5 * 60);
+	ck_assert_uint_eq(o.nrows[3], 0);
+	agg_flush(a, emit, &o);
+	ck_assert_uint_eq(o.n, 4);
+	agg_free(a);
+
 	/* off: the minute with hits only */
 	a = agg_new(classes, 3, 5);
 	memset(&o, 0, sizeof(o));
