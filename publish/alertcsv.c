@@ -29,23 +29,26 @@ struct alertcsv {
 	int	is_stdout;
 };
 
-/* An existing file must start with our header; an empty one gets it. */
+/*
+ * An existing file must start with our whole header (a piece of it is
+ * refused too); an empty one gets it.
+ */
 static int
 alertcsv_prepare(struct alertcsv *c, const char *path, char *err,
     size_t errcap)
 {
-	char head[sizeof(ALERTCSV_LINE) - 1];
+	enum csvfile_header h;
 	struct stat st;
-	ssize_t n;
 
 	if (!c->is_stdout) {
 		if (fstat(c->fd, &st) == -1)
 			goto fail;
 		if (S_ISREG(st.st_mode) && st.st_size > 0) {
-			if ((n = pread(c->fd, head, sizeof(head), 0)) == -1)
+			h = csvfile_header(c->fd, ALERTCSV_LINE,
+			    sizeof(ALERTCSV_LINE) - 1);
+			if (h == CSVFILE_HEADER_ERROR)
 				goto fail;
-			if ((size_t)n != sizeof(head) ||
-			    memcmp(head, ALERTCSV_LINE, sizeof(head)) != 0) {
+			if (h != CSVFILE_HEADER_OK) {
 				snprintf(err, errcap, "%s: existing file has "
 				    "a different header", path);
 				return -1;

@@ -34,7 +34,6 @@
 #include "csv.h"
 #include "csvfile.h"
 
-
 /* A formatted minute waiting for the disk. */
 struct csv_pending {
 	char		*buf;
@@ -69,8 +68,6 @@ csv_check(struct csv_out *c, off_t size)
 {
 	enum csvfile_header h;
 	off_t keep;
-	ssize_t n;
-	char last;
 
 	if (size == 0)
 		return 1;
@@ -81,15 +78,10 @@ csv_check(struct csv_out *c, off_t size)
 		return -2;
 	if (h == CSVFILE_HEADER_TORN)
 		keep = 0;
-	else if ((n = pread(c->fd, &last, 1, size - 1)) != 1) {
-		if (n == 0)
-			errno = EIO;	/* file shrank under us */
-		return -1;
-	}
-	else if (last == '\n')
-		return 0;
 	else if ((keep = csvfile_last_newline(c->fd, size)) == -1)
 		return -1;
+	else if (keep == size)
+		return 0;
 	if (ftruncate(c->fd, keep) == -1)
 		return -1;
 	c->repaired = (uint64_t)(size - keep);

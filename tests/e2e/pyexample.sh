@@ -48,21 +48,8 @@ ep=ipc://$tmp/pub.sock
 # Up to 60 packet records, one a minute for the hour before the capture's
 # first minute, each an ARP frame (no flow, no hit, no row) at second 30
 # of its minute: each closes the minute of the one before.
-"$py" - "$tmp/cap.pcap" "$tmp/quiet" <<'EOF'
-import struct, sys
-d = open(sys.argv[1], "rb").read(40)
-e = {b"\xd4\xc3\xb2\xa1": "<", b"\x4d\x3c\xb2\xa1": "<",
-     b"\xa1\xb2\xc3\xd4": ">", b"\xa1\xb2\x3c\x4d": ">"}[d[:4]]
-assert struct.unpack_from(e + "I", d, 20)[0] == 1, "not Ethernet"
-first = struct.unpack_from(e + "I", d, 24)[0] // 60 * 60
-arp = (b"\xff" * 6 + b"\x02\0\0\0\0\x01" + b"\x08\x06" +
-       struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + bytes(20))
-assert 16 + len(arp) == 58
-with open(sys.argv[2], "wb") as f:
-    for i in range(60, 0, -1):
-        f.write(struct.pack(e + "IIII", first - 60 * i + 30, 0, len(arp),
-                            len(arp)) + arp)
-EOF
+"$py" "$src/tests/tools/mkcap.py" quiet-before "$tmp/cap.pcap" \
+	"$tmp/quiet"
 
 mkfifo "$tmp/fifo"
 exec 3<>"$tmp/fifo"

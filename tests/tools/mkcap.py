@@ -12,6 +12,13 @@
     mkcap.py pcapng-snaplen OUT   two Ethernet interfaces, other snaplens
     mkcap.py pcapng-many OUT      70 Ethernet interfaces; interface 69
                                   carries what interface 1 does above
+    mkcap.py quiet-before CAP OUT  60 classic pcap records, no file header,
+                                  to feed before CAP's (Ethernet, either
+                                  byte order): one a minute for the hour
+                                  before CAP's first minute, each an ARP
+                                  frame (no flow, no hit, no row) at second
+                                  30 of its minute, so each closes the
+                                  minute of the one before; 58 bytes each
     mkcap.py pcapng-badtime OUT   three Ethernet interfaces; interface 1
                                   (if_tsoffset +300e9 s, past 9999) and 2
                                   (-2e9 s, before 1970) each carry one of
@@ -187,11 +194,28 @@ def classic(linktype):
     return out
 
 
+def quiet_before(cap):
+    with open(cap, "rb") as f:
+        d = f.read(40)
+    e = {b"\xd4\xc3\xb2\xa1": "<", b"\x4d\x3c\xb2\xa1": "<",
+         b"\xa1\xb2\xc3\xd4": ">", b"\xa1\xb2\x3c\x4d": ">"}[d[:4]]
+    assert struct.unpack_from(e + "I", d, 20)[0] == 1, "not Ethernet"
+    first = struct.unpack_from(e + "I", d, 24)[0] // 60 * 60
+    arp = (b"\xff" * 6 + b"\x02\0\0\0\0\x01" + b"\x08\x06" +
+           struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + bytes(20))
+    assert 16 + len(arp) == 58
+    return b"".join(struct.pack(e + "IIII", first - 60 * i + 30, 0,
+                                len(arp), len(arp)) + arp
+                    for i in range(60, 0, -1))
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     kind, out = sys.argv[1], sys.argv[2]
-    if kind == "linktype":
+    if kind == "quiet-before":
+        data, out = quiet_before(sys.argv[2]), sys.argv[3]
+    elif kind == "linktype":
         data = classic(int(sys.argv[3]))
     elif kind.startswith("pcapng-"):
         data = pcapng(kind)
